@@ -4,6 +4,7 @@
 #ifndef KAFKA_SIDECAR_DAEMON_PENDING_REQUEST_H_
 #define KAFKA_SIDECAR_DAEMON_PENDING_REQUEST_H_
 
+#include <chrono>
 #include <cstdint>
 
 #include "sidecar.pb.h"
@@ -18,6 +19,8 @@ struct PendingRequest {
   uint32_t remaining = 0;      // DELIVERED records queued and not yet reported
   v1::ProduceRequest request;  // emptied once every record is queued
   v1::Response response;       // one result per record, in request order
+  std::chrono::steady_clock::time_point arrived =
+      std::chrono::steady_clock::now();  // for the ack latency histogram
 
   uint32_t size() const {
     return static_cast<uint32_t>(response.produce().results_size());

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <nlohmann/json.hpp>
 
 namespace kafka_sidecar {
 namespace {
@@ -156,25 +155,15 @@ void Producer::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg,
   }
 }
 
-// Counts brokers that librdkafka reports UP. Brokers learned from metadata
-// have a node id >= 0; before any is known, the bootstrap entries count.
+// Counts brokers that librdkafka reports UP (see ParseKafkaStats for which
+// count) and publishes the snapshot for metrics and status.
 int Producer::OnStats(rd_kafka_t*, char* json, size_t len, void* opaque) {
   auto* self = static_cast<Producer*>(opaque);
-  const auto doc = nlohmann::json::parse(json, json + len, nullptr, false);
-  if (doc.is_discarded() || !doc.contains("brokers")) return 0;
-  uint32_t up = 0, total = 0, boot_up = 0, boot_total = 0;
-  for (const auto& [name, broker] : doc["brokers"].items()) {
-    const bool is_up = broker.value("state", "") == "UP";
-    if (broker.value("nodeid", -1) >= 0) {
-      ++total;
-      up += is_up;
-    } else {
-      ++boot_total;
-      boot_up += is_up;
-    }
-  }
-  self->brokers_.up.store(total > 0 ? up : boot_up);
-  self->brokers_.total.store(total > 0 ? total : boot_total);
+  auto stats = ParseKafkaStats(std::string_view(json, len));
+  if (stats == nullptr) return 0;
+  self->brokers_.up.store(stats->brokers_up());
+  self->brokers_.total.store(static_cast<uint32_t>(stats->brokers.size()));
+  self->stats_.Publish(std::move(stats));
   return 0;  // librdkafka frees the JSON
 }
 

@@ -19,6 +19,7 @@
 
 #include "ack_queue.h"
 #include "config.h"
+#include "kafka_stats.h"
 #include "sidecar.pb.h"
 #include "status.h"
 
@@ -58,6 +59,8 @@ class Producer {
   // Records handed to librdkafka and not yet reported.
   int OutQueueLength() const { return rd_kafka_outq_len(rk_); }
   const BrokerHealth& brokers() const { return brokers_; }
+  // The latest statistics snapshot (nullptr before the first). Any thread.
+  std::shared_ptr<const KafkaStats> stats() const { return stats_.Latest(); }
   rd_kafka_t* handle() { return rk_; }
 
  private:
@@ -75,6 +78,7 @@ class Producer {
   std::vector<rd_kafka_vu_t> vus_;                             // loop thread
   std::vector<Ack> batch_;                                     // poll thread
   BrokerHealth brokers_;
+  KafkaStatsBox stats_;
   std::atomic<bool> stop_{false};
   std::thread poller_;
 };

@@ -67,6 +67,7 @@ Server::Server(uv_loop_t* loop, const Config& config, Producer& producer)
     : loop_(loop),
       config_(config),
       producer_(producer),
+      access_(std::make_shared<AccessRules>(config.access)),
       started_(std::chrono::steady_clock::now()),
       read_buffer_(new char[kReadBufferBytes]) {
   uv_check_init(loop_, &check_);
@@ -124,7 +125,9 @@ void Server::OnConnection(uv_stream_t* listener, int status) {
   if (const int rc = ref.Accept(listener); rc != 0) {
     spdlog::warn("accept failed: {}", uv_strerror(rc));
     ref.Close();
+    return;
   }
+  self->AdmitPeer(ref);
 }
 
 uv_buf_t Server::ReadBuffer() {
@@ -205,6 +208,9 @@ bool Server::OnFrame(Connection& conn, std::string_view payload) {
       return true;
     case v1::Request::kPing:
       HandlePing(conn, req);
+      return true;
+    case v1::Request::kStatus:
+      HandleStatus(conn, req);
       return true;
     case v1::Request::kProduce:
       return HandleProduce(conn, &req);
@@ -323,6 +329,10 @@ bool Server::QueueRecords(Connection& conn, uint64_t pending_id, Pending& p) {
       ++counters_.records_failed;
       continue;
     }
+    if (!TopicAllowed(conn, record.topic(), result)) {
+      ++counters_.records_failed;
+      continue;
+    }
     if (record.has_partition() && record.partition() < -1) {
       FillDaemonError(v1::ERROR_CODE_INVALID_REQUEST,
                       "partition " + std::to_string(record.partition()) +
@@ -375,6 +385,10 @@ void Server::Complete(uint64_t pending_id) {
   auto it = pending_.find(pending_id);
   std::unique_ptr<Pending> p = std::move(it->second);
   pending_.erase(it);
+  metrics_.CountProduce(p->ack, p->response.produce(),
+                        std::chrono::duration<double>(
+                            std::chrono::steady_clock::now() - p->arrived)
+                            .count());
   if (p->ack == v1::ACK_MODE_NONE) return;
   Connection* conn = Find(p->conn_id);
   if (conn == nullptr) {
@@ -390,6 +404,10 @@ void Server::OnAcks(std::vector<Ack>* acks) {
   for (Ack& ack : *acks) {
     const bool ok = ack.err == RD_KAFKA_RESP_ERR_NO_ERROR;
     ok ? ++counters_.records_delivered : ++counters_.records_failed;
+    if (!ok) {
+      ++metrics_.delivery_errors[rd_kafka_err2name(
+          static_cast<rd_kafka_resp_err_t>(ack.err))];
+    }
     if (ack.token == 0) {
       if (!ok) {
         ++counters_.records_unanswered_failures;
