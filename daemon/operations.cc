@@ -79,8 +79,8 @@ Status Operations::Start() {
 }
 
 void Operations::OnRunning() {
-  systemd_.StartWatchdog();
   systemd_.Ready(StatusLine());
+  systemd_.StartWatchdog();
 }
 
 void Operations::OnStopping() { systemd_.Stopping("shutting down"); }

@@ -38,7 +38,6 @@ uint64_t SystemdNotifier::StartWatchdog() {
   uint64_t usec = 0;
   if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return 0;
   const uint64_t every_ms = std::max<uint64_t>(1, usec / 2 / 1000);
-  Notify("WATCHDOG=1");
   uv_timer_start(
       &watchdog_,
       [](uv_timer_t* t) {
