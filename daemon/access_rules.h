@@ -32,7 +32,9 @@ class TopicSet {
  public:
   void Add(const std::string& pattern);
   bool Matches(const std::string& topic) const;
-  bool empty() const { return exact_.empty() && patterns_.empty(); }
+  bool empty() const {
+    return exact_.empty() && prefixes_.empty() && patterns_.empty();
+  }
 
  private:
   std::set<std::string, std::less<>> exact_;

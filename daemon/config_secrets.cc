@@ -29,10 +29,9 @@ std::string SecretFileWarning(const Config& config) {
   for (const std::string& key : keys) list += (list.empty() ? "" : ", ") + key;
   char mode[8];
   std::snprintf(mode, sizeof(mode), "%04o", st.st_mode & 07777);
-  return config.config_file + " holds secrets (" + list +
-         ") but its mode " + mode +
-         " lets other users read it; run: chmod 0640 " + config.config_file +
-         " (owner root, group kafka-sidecar)";
+  return config.config_file + " holds secrets (" + list + ") but its mode " +
+         mode + " lets other users read it; run: chmod 0640 " +
+         config.config_file + " (owner root, group kafka-sidecar)";
 }
 
 }  // namespace kafka_sidecar

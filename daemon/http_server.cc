@@ -62,7 +62,8 @@ Status ParseListenAddress(const std::string& address, std::string* host,
   if (!address.empty() && address[0] == '[') {
     const size_t end = address.find("]:");
     if (end == std::string::npos)
-      return Status::Error("metrics_listen '" + address + "': expected [V6]:PORT");
+      return Status::Error("metrics_listen '" + address +
+                           "': expected [V6]:PORT");
     *host = address.substr(1, end - 1);
     port_text = address.substr(end + 2);
   } else if (const size_t colon = address.rfind(':');
@@ -142,14 +143,15 @@ void HttpServer::Finish(Conn* conn, const HttpResponse& response) {
   conn->responded = true;
   uv_read_stop(reinterpret_cast<uv_stream_t*>(&conn->tcp));
   conn->out = Serialize(response);
-  uv_buf_t buf = uv_buf_init(conn->out.data(),
-                             static_cast<unsigned>(conn->out.size()));
+  uv_buf_t buf =
+      uv_buf_init(conn->out.data(), static_cast<unsigned>(conn->out.size()));
   conn->write.data = conn;
-  const int rc = uv_write(&conn->write, reinterpret_cast<uv_stream_t*>(&conn->tcp),
-                          &buf, 1, [](uv_write_t* w, int) {
-                            auto* c = static_cast<Conn*>(w->data);
-                            c->server->CloseConn(c);  // no-op if closed
-                          });
+  const int rc =
+      uv_write(&conn->write, reinterpret_cast<uv_stream_t*>(&conn->tcp), &buf,
+               1, [](uv_write_t* w, int) {
+                 auto* c = static_cast<Conn*>(w->data);
+                 c->server->CloseConn(c);  // no-op if closed
+               });
   if (rc != 0) CloseConn(conn);
 }
 
@@ -216,9 +218,9 @@ void HttpServer::OnBytes(Conn* conn, const char* data, size_t len) {
   http_parser_execute(&conn->parser, &settings, data, len);
   const http_errno err = HTTP_PARSER_ERRNO(&conn->parser);
   if (err != HPE_OK && err != HPE_PAUSED) {
-    Finish(conn, {400, "text/plain; charset=utf-8",
-                  std::string("bad request: ") + http_errno_description(err) +
-                      "\n"});
+    Finish(conn,
+           {400, "text/plain; charset=utf-8",
+            std::string("bad request: ") + http_errno_description(err) + "\n"});
     return;
   }
   if (!conn->complete) return;

@@ -28,9 +28,8 @@ struct HttpResponse {
 class HttpServer {
  public:
   // Called for each complete request: method ("GET"...) and path.
-  using Handler =
-      std::function<HttpResponse(const std::string& method,
-                                 const std::string& path)>;
+  using Handler = std::function<HttpResponse(const std::string& method,
+                                             const std::string& path)>;
   static constexpr size_t kMaxConnections = 64;
   static constexpr size_t kMaxRequestBytes = 16 * 1024;
   static constexpr uint64_t kIdleTimeoutMs = 10000;

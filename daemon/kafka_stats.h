@@ -22,15 +22,15 @@ struct BrokerStats {
   std::string state;  // UP, DOWN, CONNECT, AUTH, INIT, ...
   int64_t rtt_avg_us = 0;
   int64_t rtt_p99_us = 0;
-  int64_t outbuf_msgs = 0;   // messages waiting to be sent
-  int64_t waitresp_msgs = 0; // sent, awaiting a response
+  int64_t outbuf_msgs = 0;    // messages waiting to be sent
+  int64_t waitresp_msgs = 0;  // sent, awaiting a response
   int64_t tx = 0, tx_bytes = 0, tx_errors = 0, tx_retries = 0;
   int64_t req_timeouts = 0, connects = 0, disconnects = 0;
 };
 
 struct KafkaStats {
   std::chrono::steady_clock::time_point taken;  // when it was parsed
-  int64_t age_us = 0;           // librdkafka's handle age
+  int64_t age_us = 0;                           // librdkafka's handle age
   int64_t queue_msgs = 0;       // msg_cnt: messages in producer queues
   int64_t queue_bytes = 0;      // msg_size
   int64_t queue_max_msgs = 0;   // msg_max

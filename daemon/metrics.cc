@@ -5,8 +5,7 @@
 namespace kafka_sidecar {
 
 void LatencyHistogram::Observe(double seconds) {
-  const auto it =
-      std::lower_bound(kBounds.begin(), kBounds.end(), seconds);
+  const auto it = std::lower_bound(kBounds.begin(), kBounds.end(), seconds);
   ++buckets_[static_cast<size_t>(it - kBounds.begin())];
   ++count_;
   sum_ += seconds;
@@ -33,8 +32,8 @@ void OpsMetrics::CountProduce(v1::AckMode ack,
     } else if (r.error().code() == v1::ERROR_CODE_NOT_ALLOWED) {
       outcome = RecordOutcome::kDenied;
     }
-    failed |= outcome == RecordOutcome::kFailed ||
-              outcome == RecordOutcome::kDenied;
+    failed |=
+        outcome == RecordOutcome::kFailed || outcome == RecordOutcome::kDenied;
     ++records[static_cast<int>(outcome)][mode];
   }
   ++produce_requests[failed ? 1 : 0][mode];
@@ -43,7 +42,8 @@ void OpsMetrics::CountProduce(v1::AckMode ack,
 
 uint64_t OpsMetrics::RecordsTotal(RecordOutcome outcome) const {
   uint64_t total = 0;
-  for (int m = 0; m < kAckModes; ++m) total += records[static_cast<int>(outcome)][m];
+  for (int m = 0; m < kAckModes; ++m)
+    total += records[static_cast<int>(outcome)][m];
   return total;
 }
 

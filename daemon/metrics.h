@@ -18,7 +18,7 @@ class LatencyHistogram {
  public:
   static constexpr std::array<double, 16> kBounds = {
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-      0.25,   0.5,   1,      2.5,   5,    10,   30,    60};
+      0.25,   0.5,   1,      2.5,   5,    10,    30,   60};
   void Observe(double seconds);
   // Cumulative count of observations <= kBounds[i]; i == size: all.
   uint64_t CumulativeCount(size_t i) const;
@@ -41,7 +41,7 @@ struct OpsMetrics {
   // "error" when at least one record failed.
   uint64_t produce_requests[2][kAckModes] = {};
   uint64_t requests_status = 0;
-  LatencyHistogram ack_latency[kAckModes];  // NONE stays empty
+  LatencyHistogram ack_latency[kAckModes];          // NONE stays empty
   std::map<std::string, uint64_t> delivery_errors;  // by Kafka error name
   std::map<std::string, uint64_t> record_denials;   // by rule name
   uint64_t connections_denied = 0;

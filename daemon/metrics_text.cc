@@ -36,8 +36,7 @@ class Writer {
     out_ += number;
     out_ += '\n';
   }
-  void One(const char* name, const char* type, const char* help,
-           double value) {
+  void One(const char* name, const char* type, const char* help, double value) {
     Family(name, type, help);
     Sample(name, "", value);
   }
@@ -67,13 +66,17 @@ void RenderDaemon(const MetricsView& v, Writer& w) {
         static_cast<double>(v.ops->connections_denied));
   w.Family("requests_total", "counter", "Requests received, by kind.");
   const std::pair<const char*, uint64_t> kinds[] = {
-      {"hello", c.requests_hello},       {"ping", c.requests_ping},
-      {"status", v.ops->requests_status}, {"produce", c.requests_produce},
-      {"invalid", c.requests_invalid},   {"frame_too_large", c.frames_too_large}};
+      {"hello", c.requests_hello},
+      {"ping", c.requests_ping},
+      {"status", v.ops->requests_status},
+      {"produce", c.requests_produce},
+      {"invalid", c.requests_invalid},
+      {"frame_too_large", c.frames_too_large}};
   for (const auto& [kind, n] : kinds) {
     w.Sample("requests_total", Label("kind", kind), static_cast<double>(n));
   }
-  w.One("bytes_received_total", "counter", "Request bytes read, frame headers included.",
+  w.One("bytes_received_total", "counter",
+        "Request bytes read, frame headers included.",
         static_cast<double>(c.bytes_in));
   w.One("pending_requests", "gauge",
         "Produce requests waiting for Kafka or for queue space.",
@@ -162,7 +165,8 @@ void RenderKafka(const MetricsView& v, Writer& w) {
   w.One("producer_queue_max_messages", "gauge",
         "Producer queue capacity in records.",
         static_cast<double>(k.queue_max_msgs));
-  w.One("producer_queue_max_bytes", "gauge", "Producer queue capacity in bytes.",
+  w.One("producer_queue_max_bytes", "gauge",
+        "Producer queue capacity in bytes.",
         static_cast<double>(k.queue_max_bytes));
   w.One("kafka_tx_requests_total", "counter", "Requests sent to brokers.",
         static_cast<double>(k.tx));

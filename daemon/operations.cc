@@ -18,7 +18,8 @@ constexpr uint64_t kStatusEveryTicks = 5;  // STATUS= every 5 s
 std::string SocketName(int fd) {
   sockaddr_un addr{};
   socklen_t len = sizeof(addr);
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "?";
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    return "?";
   return addr.sun_path;
 }
 
@@ -51,8 +52,7 @@ Status Operations::Start() {
   if (std::string warning = SecretFileWarning(config_); !warning.empty()) {
     spdlog::warn("{}", warning);
   }
-  server_.SetStatusSource(
-      [this](v1::StatusResponse* out) { FillStatus(out); });
+  server_.SetStatusSource([this](v1::StatusResponse* out) { FillStatus(out); });
   uv_signal_start(
       &sighup_,
       [](uv_signal_t* h, int) {
@@ -150,7 +150,8 @@ std::vector<std::string> Operations::Problems() const {
     problems.push_back("Kafka unreachable: 0 of " +
                        std::to_string(b.total.load()) + " brokers up");
   }
-  if (server_.shutting_down()) problems.push_back("the daemon is shutting down");
+  if (server_.shutting_down())
+    problems.push_back("the daemon is shutting down");
   uint32_t window_ms = 0;
   const auto [delivered, failed] = Rates(&window_ms);
   if (failed > 0 && delivered == 0) {
@@ -207,9 +208,9 @@ MetricsView Operations::View() const {
   v.producer_queue = producer_.OutQueueLength();
   v.brokers_up = producer_.brokers().up.load();
   v.brokers_total = producer_.brokers().total.load();
-  v.uptime_seconds = std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - started_)
-                         .count();
+  v.uptime_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_)
+          .count();
   v.shutting_down = server_.shutting_down();
   v.kafka = producer_.stats();
   return v;

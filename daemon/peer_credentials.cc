@@ -27,8 +27,9 @@ bool PeerCredentials::InGroup(gid_t g) const {
 
 std::string PeerCredentials::Describe() const {
   std::string name = UserName(uid);
-  return "uid " + std::to_string(uid) + (name.empty() ? "" : " (" + name + ")") +
-         " gid " + std::to_string(gid) + " pid " + std::to_string(pid);
+  return "uid " + std::to_string(uid) +
+         (name.empty() ? "" : " (" + name + ")") + " gid " +
+         std::to_string(gid) + " pid " + std::to_string(pid);
 }
 
 Result<PeerCredentials> ReadPeerCredentials(int fd) {

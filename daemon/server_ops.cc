@@ -45,9 +45,10 @@ bool Server::AdmitPeer(Connection& conn) {
   spdlog::debug("connection {}: {}", conn.id(), conn.peer.Describe());
   if (access_->MayConnect(conn.peer)) return true;
   ++metrics_.connections_denied;
-  spdlog::warn("connection {} refused: {} is not in access.connect_users or "
-               "access.connect_groups",
-               conn.id(), conn.peer.Describe());
+  spdlog::warn(
+      "connection {} refused: {} is not in access.connect_users or "
+      "access.connect_groups",
+      conn.id(), conn.peer.Describe());
   SendError(conn, 0, v1::ERROR_CODE_NOT_ALLOWED,
             "access rules do not allow " + conn.peer.Describe() +
                 " to connect (access.connect_users / connect_groups)");
@@ -91,7 +92,8 @@ void Server::HandleStatus(Connection& conn, const v1::Request& req) {
   ping->set_uptime_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - started_)
                           .count());
-  ping->set_in_flight_records(static_cast<uint64_t>(producer_.OutQueueLength()));
+  ping->set_in_flight_records(
+      static_cast<uint64_t>(producer_.OutQueueLength()));
   ping->set_connections(static_cast<uint32_t>(connections_.size()));
   out->set_records_delivered(counters_.records_delivered);
   out->set_records_failed(counters_.records_failed);

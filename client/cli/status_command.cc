@@ -170,7 +170,8 @@ void PrintStatus(const v1::StatusResponse& s, const std::string& socket,
                (unsigned long long)s.records_failed(),
                (unsigned long long)s.records_accepted(),
                (unsigned long long)s.records_denied());
-  std::fprintf(out, "rates:       %.1f delivered/s, %.1f failed/s (last %u s)\n",
+  std::fprintf(out,
+               "rates:       %.1f delivered/s, %.1f failed/s (last %u s)\n",
                s.delivered_per_second(), s.failed_per_second(),
                s.rate_window_ms() / 1000);
   if (!s.delivery_errors().empty()) {
