@@ -84,6 +84,11 @@ void RenderDaemon(const MetricsView& v, Writer& w) {
   w.One("queue_full_stalls_total", "counter",
         "Times a connection stalled on a full producer queue.",
         static_cast<double>(c.queue_full_stalls));
+  w.Family("config_reloads_total", "counter", "SIGHUP reloads, by result.");
+  w.Sample("config_reloads_total", Label("result", "ok"),
+           static_cast<double>(v.ops->reloads));
+  w.Sample("config_reloads_total", Label("result", "error"),
+           static_cast<double>(v.ops->reload_failures));
   w.One("responses_dropped_total", "counter",
         "Responses dropped because their connection had closed.",
         static_cast<double>(c.responses_dropped));

@@ -96,6 +96,9 @@ TEST_F(MetricsTest, ValuesMoveAsRecordsAreProducedAndFail) {
   EXPECT_GT(MetricValue(text, "kafka_sidecar_bytes_received_total").value_or(0),
             100);
   EXPECT_EQ(MetricValue(text, "kafka_sidecar_connections"), 1);
+  EXPECT_EQ(
+      MetricValue(text, "kafka_sidecar_config_reloads_total{result=\"ok\"}"),
+      0);
 
   // A failure at queueing time (unknown partition)...
   pb::Request bad = MakeProduce(3, "metered", 1);
