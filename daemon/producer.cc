@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-
 #include "kafka_errors.h"
 
 namespace kafka_sidecar {
