@@ -16,7 +16,7 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config clang \
   python3-kafka python3-fastapi python3-uvicorn python3-httpx gunicorn \
   systemd util-linux procps
 
-.PHONY: all deps build test test-unit test-asan test-tsan test-python demo bench format clean
+.PHONY: all deps build install test test-unit test-asan test-tsan test-python demo bench format clean
 
 all: build
 
@@ -35,6 +35,12 @@ $(BUILD)/build.ninja: | deps
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
+
+# Binaries, systemd units, sysusers.d entry and /etc/kafka-sidecar config
+# (docs/operations.md). Honours DESTDIR; the prefix is the configured one:
+# make install CMAKE_FLAGS="-G Ninja -DCMAKE_INSTALL_PREFIX=/usr" (fresh BUILD).
+install: build
+	cmake --install $(BUILD)
 
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
