@@ -81,6 +81,9 @@ void RenderDaemon(const MetricsView& v, Writer& w) {
   w.One("pending_requests", "gauge",
         "Produce requests waiting for Kafka or for queue space.",
         static_cast<double>(v.pending_requests));
+  w.One("inflight_records", "gauge",
+        "DELIVERED records sent to Kafka that clients still wait for.",
+        static_cast<double>(v.inflight_records));
   w.One("queue_full_stalls_total", "counter",
         "Times a connection stalled on a full producer queue.",
         static_cast<double>(c.queue_full_stalls));

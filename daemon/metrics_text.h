@@ -18,7 +18,8 @@ struct MetricsView {
   const OpsMetrics* ops = nullptr;
   uint64_t connections = 0;
   uint64_t pending_requests = 0;
-  int64_t producer_queue = 0;  // rd_kafka_outq_len, live
+  uint64_t inflight_records = 0;  // DELIVERED records clients wait for
+  int64_t producer_queue = 0;     // rd_kafka_outq_len, live
   uint32_t brokers_up = 0;
   uint32_t brokers_total = 0;
   double uptime_seconds = 0;

@@ -205,6 +205,7 @@ MetricsView Operations::View() const {
   v.ops = &server_.metrics();
   v.connections = server_.connection_count();
   v.pending_requests = server_.pending_count();
+  v.inflight_records = server_.InflightRecords();
   v.producer_queue = producer_.OutQueueLength();
   v.brokers_up = producer_.brokers().up.load();
   v.brokers_total = producer_.brokers().total.load();

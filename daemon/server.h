@@ -65,6 +65,8 @@ class Server : public ConnectionOwner {
   const OpsMetrics& metrics() const { return metrics_; }
   OpsMetrics& mutable_metrics() { return metrics_; }
   size_t pending_count() const { return pending_.size(); }
+  // DELIVERED records handed to Kafka that clients still wait for.
+  uint64_t InflightRecords() const;
   bool shutting_down() const { return shutting_down_; }
 
   // ConnectionOwner:

@@ -28,6 +28,12 @@ Status Server::Adopt(int fd) {
                         "cannot listen on the socket from systemd");
 }
 
+uint64_t Server::InflightRecords() const {
+  uint64_t total = 0;
+  for (const auto& [id, conn] : connections_) total += conn->inflight_records;
+  return total;
+}
+
 void Server::SetAccessRules(const AccessRules& rules) {
   access_ = std::make_shared<AccessRules>(rules);
 }

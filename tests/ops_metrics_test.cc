@@ -26,6 +26,7 @@ class MetricsTest : public DaemonTest {
   void Configure(Config* config) override {
     config->metrics_listen = "127.0.0.1:0";
     SetKafkaProperty(config, "statistics.interval.ms", "100");
+    SetKafkaProperty(config, "reconnect.backoff.max.ms", "500");
   }
   int port() { return daemon_->operations().metrics_port(); }
   std::string Scrape() {
@@ -96,6 +97,7 @@ TEST_F(MetricsTest, ValuesMoveAsRecordsAreProducedAndFail) {
   EXPECT_GT(MetricValue(text, "kafka_sidecar_bytes_received_total").value_or(0),
             100);
   EXPECT_EQ(MetricValue(text, "kafka_sidecar_connections"), 1);
+  EXPECT_EQ(MetricValue(text, "kafka_sidecar_inflight_records"), 0);
   EXPECT_EQ(
       MetricValue(text, "kafka_sidecar_config_reloads_total{result=\"ok\"}"),
       0);
@@ -162,6 +164,23 @@ TEST_F(MetricsTest, BrokerStateAndRttComeFromStatistics) {
   const HttpReply health = HttpGet(port(), "/healthz");
   EXPECT_EQ(health.status, 503);
   EXPECT_NE(health.body.find("Kafka unreachable"), std::string::npos);
+
+  // A record waits for the brokers: in flight and queued until they return.
+  WireClient client(socket_path());
+  client.Send(MakeProduce(1, "waiting", 1));
+  ASSERT_TRUE(ScrapeUntil([&](const std::string& body) {
+    text = body;
+    return MetricValue(body, "kafka_sidecar_inflight_records") == 1;
+  })) << text;
+  EXPECT_EQ(MetricValue(text, "kafka_sidecar_producer_queue_messages"), 1);
+  for (int id = 1; id <= 3; ++id) {
+    rd_kafka_mock_broker_set_up(cluster_->get(), id);
+  }
+  auto resp = client.Receive();
+  ASSERT_TRUE(resp.has_value());
+  EXPECT_TRUE(resp->produce().results(0).has_delivered())
+      << resp->DebugString();
+  EXPECT_EQ(Value("kafka_sidecar_inflight_records"), 0);
 }
 
 // Opens a TCP connection to the endpoint and sends `bytes` without
