@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -147,6 +148,11 @@ class AccessDaemonTest : public DaemonTest {
     auto rules = Rules(rules_);
     ASSERT_TRUE(rules.ok()) << rules.status().message();
     config_.access = *rules;
+    // The build tree may sit where uid 65534 cannot reach (/root/...): run
+    // a copy of the probe from the test's own directory.
+    probe_ = dir_.path() + "/ops-probe";
+    std::filesystem::copy_file(KS_PROBE_BIN, probe_);
+    chmod(probe_.c_str(), 0755);
     StartDaemon();
   }
 
@@ -157,7 +163,7 @@ class AccessDaemonTest : public DaemonTest {
                                      "--reuid=" + std::to_string(kNobody),
                                      "--regid=" + std::to_string(kNobody)};
     argv.push_back(groups.empty() ? "--clear-groups" : "--groups=" + groups);
-    argv.insert(argv.end(), {KS_PROBE_BIN, socket_path(), topic});
+    argv.insert(argv.end(), {probe_, socket_path(), topic});
     return RunCommand(argv);
   }
 
@@ -172,6 +178,7 @@ class AccessDaemonTest : public DaemonTest {
     return resp ? resp->status() : pb::StatusResponse();
   }
 
+  std::string probe_;
   std::string rules_ = R"(
     [[access.rules]]
     name = "nobody-no-orders-audit"
