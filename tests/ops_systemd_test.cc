@@ -14,7 +14,6 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "daemon_fixture.h"
@@ -182,8 +181,8 @@ TEST(SocketActivationTest, AdoptsTheSocketSystemdSocketActivatePasses) {
 std::string StageUnits(const std::string& dir) {
   std::string service =
       ReadFile(KS_BINARY_DIR "/systemd/kafka-sidecar.service");
-  const std::regex exec("ExecStart=\\S+");
-  service = std::regex_replace(service, exec, "ExecStart=" KS_DAEMON_BIN);
+  const size_t at = service.find("ExecStart=") + sizeof("ExecStart=") - 1;
+  service.replace(at, service.find(' ', at) - at, KS_DAEMON_BIN);
   std::ofstream(dir + "/kafka-sidecar.service") << service;
   std::ofstream(dir + "/kafka-sidecar.socket")
       << ReadFile(KS_SOURCE_DIR "/systemd/kafka-sidecar.socket");
@@ -223,11 +222,12 @@ TEST(UnitFilesTest, SandboxingExposureIsLow) {
   const CommandResult security =
       RunCommand({"systemd-analyze", "security", "--offline=yes", "--no-pager",
                   dir.path() + "/kafka-sidecar.service"});
-  std::smatch m;
-  const std::regex overall("Overall exposure level for [^:]+: ([0-9.]+)");
-  ASSERT_TRUE(std::regex_search(security.output, m, overall))
-      << security.output;
-  const double exposure = std::stod(m[1]);
+  const size_t at = security.output.find("Overall exposure level for ");
+  ASSERT_NE(at, std::string::npos) << security.output;
+  const size_t colon = security.output.find(": ", at);
+  ASSERT_NE(colon, std::string::npos) << security.output;
+  const double exposure =
+      std::strtod(security.output.c_str() + colon + 2, nullptr);
   std::printf("systemd-analyze security exposure: %.1f\n", exposure);
   EXPECT_LE(exposure, 2.0) << security.output;
 }
