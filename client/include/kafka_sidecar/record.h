@@ -25,7 +25,7 @@ enum class AckMode {
 using Header = std::pair<std::string, std::optional<std::string>>;
 
 struct Record {
-  std::string topic;
+  std::string topic = {};
   std::optional<std::string> key = {};    // nullopt: null key
   std::optional<std::string> value = {};  // nullopt: null value (tombstone)
   std::vector<Header> headers = {};
@@ -41,7 +41,7 @@ struct HeaderView {
 };
 
 struct RecordView {
-  std::string_view topic;
+  std::string_view topic = {};
   std::optional<std::string_view> key = {};
   std::optional<std::string_view> value = {};
   std::span<const HeaderView> headers = {};
@@ -54,7 +54,7 @@ struct RecordView {
 struct RecordMetadata {
   static constexpr int64_t kUnknown = -1;
 
-  std::string topic;
+  std::string topic = {};
   int32_t partition = static_cast<int32_t>(kUnknown);
   int64_t offset = kUnknown;
   int64_t timestamp_ms = kUnknown;
