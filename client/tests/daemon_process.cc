@@ -33,8 +33,14 @@ DaemonProcess::DaemonProcess(std::string socket_path,
   char dir[] = "/tmp/ks-e2e-XXXXXX";
   dir_ = ::mkdtemp(dir);
   if (socket_path.empty()) socket_path = dir_ + "/sidecar.sock";
-  std::vector<std::string> args = {KS_DAEMON_PATH, "--dev",       "-s",
-                                   socket_path,    "--log-level", "warn"};
+  // $KS_DAEMON_PATH overrides the built one: e.g. a sanitized client
+  // against a plain daemon.
+  const char* daemon_path = std::getenv("KS_DAEMON_PATH");
+  if (daemon_path == nullptr || *daemon_path == '\0') {
+    daemon_path = KS_DAEMON_PATH;
+  }
+  std::vector<std::string> args = {daemon_path, "--dev",       "-s",
+                                   socket_path, "--log-level", "warn"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());

@@ -75,8 +75,8 @@ TEST(WireEncoderTest, AbsentAndEmptyAreDistinct) {
 TEST(WireEncoderTest, NegativeNumbersUseTenByteVarints) {
   RecordBatch batch;
   batch.Add(Record{.topic = "t", .partition = -1, .timestamp_ms = -5});
-  const v1::Record& r =
-      Decode(batch, 1, AckMode::kDelivered).produce().records(0);
+  const v1::Request request = Decode(batch, 1, AckMode::kDelivered);
+  const v1::Record& r = request.produce().records(0);
   EXPECT_EQ(r.partition(), -1);
   EXPECT_EQ(r.timestamp_ms(), -5);
 }
