@@ -33,6 +33,7 @@ struct ProduceArgs {
   std::vector<std::string> headers;
   std::string ack = "delivered";
   double connect_timeout_s = 5;
+  double timeout_s = 330;
 };
 
 CLI::App* AddProduce(CLI::App& app, ProduceArgs* args) {
@@ -59,6 +60,11 @@ CLI::App* AddProduce(CLI::App& app, ProduceArgs* args) {
       ->add_option("--connect-timeout", args->connect_timeout_s,
                    "seconds to wait for the daemon")
       ->capture_default_str();
+  produce
+      ->add_option("--timeout", args->timeout_s,
+                   "seconds to wait for each request's answer before "
+                   "reporting TIMEOUT (outcome unknown)")
+      ->capture_default_str();
   return produce;
 }
 
@@ -74,6 +80,8 @@ int RunProduce(ProduceArgs& args) {
   }
   o.client.connect_timeout = std::chrono::milliseconds(
       static_cast<int64_t>(args.connect_timeout_s * 1000));
+  o.client.request_timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(args.timeout_s * 1000));
   o.client.client_name = "kafka-sidecar produce";
   auto input = kafka_sidecar::cli::LineReader::ForFd(STDIN_FILENO);
   return kafka_sidecar::cli::RunProduce(o, input, stderr);

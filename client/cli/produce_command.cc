@@ -123,10 +123,17 @@ int RunProduce(const ProduceOptions& options, LineReader& input,
   const auto start = Clock::now();
   Producer producer(options, err);
   // Fail before reading stdin when no daemon is there to take it.
-  if (Result<PingInfo> ping = producer.Ping(); !ping.ok()) {
+  Result<PingInfo> ping = producer.Ping();
+  if (!ping.ok()) {
     std::fprintf(err, "kafka-sidecar produce: %s\n",
                  ping.error().ToString().c_str());
     return 1;
+  }
+  if (!ping->kafka_reachable && options.ack == AckMode::kDelivered) {
+    std::fprintf(err,
+                 "kafka-sidecar produce: warning: the daemon reaches no Kafka "
+                 "broker (%u/%u up); messages wait for Kafka\n",
+                 ping->brokers_up, ping->brokers_total);
   }
   const uint64_t records = SendAll(options, input, producer);
   const Status finished = producer.Finish();
