@@ -29,6 +29,7 @@ void AddSocketOption(CLI::App& command, std::string* socket_path) {
 struct ProduceArgs {
   ProduceOptions options;
   std::string key;
+  CLI::Option* key_option = nullptr;  // set even when KEY is ""
   int32_t partition = -1;
   std::vector<std::string> headers;
   std::string ack = "delivered";
@@ -42,7 +43,8 @@ CLI::App* AddProduce(CLI::App& app, ProduceArgs* args) {
       "produce", "produce one message per stdin line (like kcat -P)");
   AddSocketOption(*produce, &o.client.socket_path);
   produce->add_option("-t,--topic", o.topic, "topic")->required();
-  produce->add_option("-k,--key", args->key, "key of every message");
+  args->key_option =
+      produce->add_option("-k,--key", args->key, "key of every message");
   produce->add_option("-p,--partition", args->partition,
                       "partition (default: the partitioner picks)");
   produce->add_option("-H,--header", args->headers,
@@ -73,7 +75,7 @@ int RunProduce(ProduceArgs& args) {
   o.ack = args.ack == "none"       ? AckMode::kNone
           : args.ack == "accepted" ? AckMode::kAccepted
                                    : AckMode::kDelivered;
-  if (!args.key.empty()) o.key = args.key;
+  if (args.key_option->count() > 0) o.key = args.key;
   if (args.partition >= 0) o.partition = args.partition;
   for (const std::string& header : args.headers) {
     o.headers.push_back(kafka_sidecar::cli::ParseHeader(header));
