@@ -62,6 +62,8 @@ CLI::App* AddProduce(CLI::App& app, ProduceArgs* args) {
       ->add_option("--connect-timeout", args->connect_timeout_s,
                    "seconds to wait for the daemon")
       ->capture_default_str();
+  produce->add_flag("--print-acks", o.print_acks,
+                    "print each record's partition, offset and timestamp");
   produce
       ->add_option("--timeout", args->timeout_s,
                    "seconds to wait for each request's answer before "
@@ -86,7 +88,7 @@ int RunProduce(ProduceArgs& args) {
       std::chrono::milliseconds(static_cast<int64_t>(args.timeout_s * 1000));
   o.client.client_name = "kafka-sidecar produce";
   auto input = kafka_sidecar::cli::LineReader::ForFd(STDIN_FILENO);
-  return kafka_sidecar::cli::RunProduce(o, input, stderr);
+  return kafka_sidecar::cli::RunProduce(o, input, stdout, stderr);
 }
 
 }  // namespace

@@ -2,8 +2,8 @@
 
 #include <chrono>
 
-#include "failure_report.h"
 #include "request_window.h"
+#include "result_report.h"
 
 namespace kafka_sidecar::cli {
 namespace {
@@ -25,10 +25,10 @@ std::string_view AckName(AckMode ack) {
 // Sends batches with a bounded window and tallies their results.
 class Producer {
  public:
-  Producer(const ProduceOptions& options, std::FILE* err)
+  Producer(const ProduceOptions& options, std::FILE* out, std::FILE* err)
       : options_(options),
         window_(options.window),
-        report_(err),
+        report_(err, options.print_acks ? out : nullptr),
         client_(options.client) {}
 
   // Sends `batch`, whose first record is number `first_record`.
@@ -58,7 +58,7 @@ class Producer {
  private:
   const ProduceOptions& options_;
   RequestWindow window_;
-  FailureReport report_;
+  ResultReport report_;
   Client client_;  // last: destroyed first, while its callbacks' targets live
 };
 
@@ -118,10 +118,10 @@ Header ParseHeader(const std::string& text) {
   return {text.substr(0, equals), text.substr(equals + 1)};
 }
 
-int RunProduce(const ProduceOptions& options, LineReader& input,
+int RunProduce(const ProduceOptions& options, LineReader& input, std::FILE* out,
                std::FILE* err) {
   const auto start = Clock::now();
-  Producer producer(options, err);
+  Producer producer(options, out, err);
   // Fail before reading stdin when no daemon is there to take it.
   Result<PingInfo> ping = producer.Ping();
   if (!ping.ok()) {
@@ -129,7 +129,9 @@ int RunProduce(const ProduceOptions& options, LineReader& input,
                  ping.error().ToString().c_str());
     return 1;
   }
-  if (!ping->kafka_reachable && options.ack == AckMode::kDelivered) {
+  // 0 brokers known: the daemon has not looked yet (just started).
+  if (!ping->kafka_reachable && ping->brokers_total > 0 &&
+      options.ack == AckMode::kDelivered) {
     std::fprintf(err,
                  "kafka-sidecar produce: warning: the daemon reaches no Kafka "
                  "broker (%u/%u up); messages wait for Kafka\n",

@@ -30,13 +30,14 @@ struct ProduceOptions {
   size_t batch_records = 2000;
   // Keeps each request well under the daemon's 4 MiB frame limit.
   size_t batch_bytes = 1 << 20;
-  size_t window = 8;  // requests in flight: at most window x batch_bytes
+  size_t window = 8;        // requests in flight: at most window x batch_bytes
+  bool print_acks = false;  // where each record landed, on `out`
 };
 
-// Produces every line of `input`, prints failures and a summary to `err`,
-// and returns the process exit code: 0 only if every record was
-// acknowledged as `options.ack` asks.
-int RunProduce(const ProduceOptions& options, LineReader& input,
+// Produces every line of `input`, prints failures and a summary to `err`
+// (and acks to `out` with print_acks), and returns the process exit code:
+// 0 only if every record was acknowledged as `options.ack` asks.
+int RunProduce(const ProduceOptions& options, LineReader& input, std::FILE* out,
                std::FILE* err);
 
 // Parses "name=value" (value kept verbatim) or "name" (null value).

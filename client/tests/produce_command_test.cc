@@ -29,7 +29,7 @@ TEST(ProduceCommandTest, MissingDaemonFailsBeforeReadingInput) {
   char* text = nullptr;
   size_t size = 0;
   std::FILE* err = ::open_memstream(&text, &size);
-  EXPECT_EQ(RunProduce(options, input, err), 1);
+  EXPECT_EQ(RunProduce(options, input, stdout, err), 1);
   std::fclose(err);
   EXPECT_FALSE(read);
   EXPECT_NE(std::string(text, size).find("DAEMON_UNREACHABLE"),

@@ -1,4 +1,4 @@
-#include "failure_report.h"
+#include "result_report.h"
 
 #include <gtest/gtest.h>
 
@@ -18,11 +18,11 @@ Error Refused(const std::string& message) {
                .persistence = Persistence::kNotPersisted};
 }
 
-TEST(FailureReportTest, PrintsEachFailureAndCollapsesRuns) {
+TEST(ResultReportTest, PrintsEachFailureAndCollapsesRuns) {
   char* text = nullptr;
   size_t size = 0;
   std::FILE* out = ::open_memstream(&text, &size);
-  FailureReport report(out);
+  ResultReport report(out);
   std::vector<Result<RecordMetadata>> results;
   results.push_back(RecordMetadata{.topic = "t"});
   results.push_back(Refused("a"));
@@ -37,6 +37,24 @@ TEST(FailureReportTest, PrintsEachFailureAndCollapsesRuns) {
             "not persisted]\n"
             "record 14 failed: UNKNOWN_TOPIC_OR_PART (3): b [retriable, not "
             "persisted]\n");
+  std::free(text);
+}
+
+TEST(ResultReportTest, PrintsAcksWhenAsked) {
+  char* text = nullptr;
+  size_t size = 0;
+  std::FILE* acks = ::open_memstream(&text, &size);
+  ResultReport report(stderr, acks);
+  std::vector<Result<RecordMetadata>> results;
+  results.push_back(RecordMetadata{
+      .topic = "t", .partition = 2, .offset = 40, .timestamp_ms = 1000});
+  results.push_back(RecordMetadata{.topic = "t"});  // accepted only
+  report.Add(1, results);
+  std::fclose(acks);
+  EXPECT_EQ(report.failed(), 0u);
+  EXPECT_EQ(std::string(text, size),
+            "record 1: partition 2, offset 40, timestamp 1000\n"
+            "record 2: accepted, not yet acknowledged by Kafka\n");
   std::free(text);
 }
 
