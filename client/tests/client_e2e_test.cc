@@ -15,6 +15,7 @@
 
 #include "daemon_process.h"
 #include "kafka_sidecar/client.h"
+#include "produce_command.h"
 
 namespace kafka_sidecar {
 namespace {
@@ -195,6 +196,49 @@ TEST_F(ClientE2eTest, BadRecordsGetPreciseErrorsAndTheConnectionGoesOn) {
   EXPECT_EQ(huge.error().code, error_code::kFrameTooLarge);
   EXPECT_EQ(huge.error().persistence, Persistence::kNotPersisted);
   EXPECT_TRUE(client.Produce(Record{.topic = "e2e-bad", .value = "ok"}).ok());
+}
+
+// Runs `kafka-sidecar produce` on `input`; returns {exit code, stderr}.
+std::pair<int, std::string> RunCli(cli::ProduceOptions options,
+                                   std::string input) {
+  cli::LineReader reader(
+      [input = std::move(input), offset = size_t{0}](char* buffer,
+                                                     size_t size) mutable {
+        const size_t n = input.copy(buffer, size, offset);
+        offset += n;
+        return static_cast<ssize_t>(n);
+      },
+      4096);
+  char* text = nullptr;
+  size_t size = 0;
+  std::FILE* err = ::open_memstream(&text, &size);
+  const int code = cli::RunProduce(options, reader, stdout, err);
+  std::fclose(err);
+  std::string errors(text, size);
+  std::free(text);
+  return {code, errors};
+}
+
+TEST_F(ClientE2eTest, CliProducesEveryLineAndReportsFailures) {
+  cli::ProduceOptions options;
+  options.client = Options(daemon_->socket_path());
+  options.topic = "e2e-cli";
+  options.batch_records = 300;  // several requests, several in flight
+  options.window = 3;
+  std::string lines;
+  for (int i = 0; i < 10000; ++i) lines += "line " + std::to_string(i) + "\n";
+  auto [code, errors] = RunCli(options, lines);
+  EXPECT_EQ(code, 0) << errors;
+  EXPECT_NE(errors.find("10000 messages, 0 failed"), std::string::npos)
+      << errors;
+
+  options.partition = 999;
+  std::tie(code, errors) = RunCli(options, "a\nb\nc");
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(errors.find("records 1-3 failed: _UNKNOWN_PARTITION"),
+            std::string::npos)
+      << errors;
+  EXPECT_NE(errors.find("3 messages, 3 failed"), std::string::npos) << errors;
 }
 
 TEST(ClientDaemonLifecycleTest, LostConnectionFailsInFlightThenReconnects) {
