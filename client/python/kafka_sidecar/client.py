@@ -1,0 +1,472 @@
+"""Synchronous, thread-safe client: one pipelined connection per process.
+
+Any thread may call any method. All threads share one Unix socket: writers
+take turns under a lock (a whole frame per turn), and one reader thread per
+connection matches responses to requests by id, so many requests are in
+flight at once and the daemon batches them into Kafka.
+
+Lifetime: nothing connects until the first request. A connection that dies
+(daemon restarted) fails its in-flight requests with ConnectionLostError and
+the next request opens a new one. After os.fork() the child drops what it
+inherited (without touching the parent's socket) and connects on its own.
+"""
+
+import _thread
+import itertools
+import logging
+import os
+import socket
+import threading
+import weakref
+from concurrent.futures import Future
+
+from . import _protocol as wire
+from .errors import (ClientClosedError, ConnectionLostError,
+                     DaemonUnavailableError, ProduceError,
+                     ProduceTimeoutError, UnsupportedVersionError)
+
+log = logging.getLogger("kafka_sidecar")
+
+_CONNECT_TIMEOUT = 5.0
+_RECV_BYTES = 256 * 1024
+# Request ids come from a counter starting at 1; the handshake takes the top.
+_HELLO_ID = 2**64 - 1
+
+
+class _NotSent(Exception):
+    """The connection was dead before the frame went out; safe to retry."""
+
+
+class _Tracker:
+    """Counts requests awaiting an answer, so flush() can wait for zero."""
+
+    def __init__(self):
+        self.cond = threading.Condition(threading.Lock())
+        self.count = 0
+
+    def add(self):
+        with self.cond:
+            self.count += 1
+
+    def done(self):
+        with self.cond:
+            self.count -= 1
+            if self.count == 0:
+                self.cond.notify_all()
+
+    def wait_idle(self, timeout):
+        with self.cond:
+            self.cond.wait_for(lambda: self.count == 0, timeout)
+            return self.count
+
+
+# Waiters: how a pending request delivers its outcome. finish() is called
+# exactly once, on the reader thread (or the caller's on a local failure).
+
+class _Latch:
+    """Blocks one caller; cheaper than a Future on the hot path."""
+
+    __slots__ = ("kind", "topics", "lock", "value", "exc")
+
+    def __init__(self, kind, topics):
+        self.kind = kind
+        self.topics = topics
+        self.lock = _thread.allocate_lock()
+        self.lock.acquire()
+        self.value = self.exc = None
+
+    def finish(self, value, exc):
+        self.value, self.exc = value, exc
+        self.lock.release()
+
+    def wait(self, timeout):
+        if not self.lock.acquire(True, -1 if timeout is None else timeout):
+            raise ProduceTimeoutError(
+                "no answer from the daemon within %ss; the request is still "
+                "in flight and its outcome unknown" % timeout)
+        if self.exc is not None:
+            raise self.exc
+        return self.value
+
+
+class _FutureWaiter:
+    __slots__ = ("kind", "topics", "future")
+
+    def __init__(self, kind, topics, future):
+        self.kind = kind
+        self.topics = topics
+        self.future = future
+
+    def finish(self, value, exc):
+        if self.future.done():  # cancelled by the caller
+            return
+        if exc is not None:
+            self.future.set_exception(exc)
+        else:
+            self.future.set_result(value)
+
+
+class _CallbackWaiter:
+    __slots__ = ("kind", "topics", "callback")
+
+    def __init__(self, kind, topics, callback):
+        self.kind = kind
+        self.topics = topics
+        self.callback = callback
+
+    def finish(self, value, exc):
+        try:
+            self.callback(exc, value)
+        except Exception:  # a user bug must not kill the reader thread
+            log.exception("kafka_sidecar: on_delivery callback raised")
+
+
+class _HelloWaiter:
+    __slots__ = ("kind", "topics", "conn")
+
+    def __init__(self, conn):
+        self.kind = wire.HELLO
+        self.topics = None
+        self.conn = conn
+
+    def finish(self, value, exc):
+        if isinstance(exc, ConnectionLostError):
+            return
+        if exc is not None:
+            log.error("kafka_sidecar: handshake failed: %s", exc)
+            if isinstance(exc, UnsupportedVersionError):
+                self.conn.die(exc)
+            return
+        self.conn.version = value.version
+        if value.max_frame_bytes:
+            self.conn.max_frame_bytes = value.max_frame_bytes
+
+
+class _Connection:
+    """One socket and its reader thread. Dies once; never reused after."""
+
+    def __init__(self, path, tracker, client_name):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(_CONNECT_TIMEOUT)
+        try:
+            sock.connect(path)
+        except OSError as e:
+            sock.close()
+            raise DaemonUnavailableError(
+                "cannot reach kafka-sidecar daemon at %s: %s; nothing was sent"
+                % (path, e.strerror or e)) from None
+        sock.settimeout(None)
+        self.sock = sock
+        self.path = path
+        self.pid = os.getpid()
+        self.tracker = tracker
+        self.pending = {}
+        self.lock = threading.Lock()  # guards pending and dead
+        self.write_lock = threading.Lock()  # one whole frame at a time
+        self.dead = False
+        self.death = None  # why it died, for diagnostics
+        self.version = None
+        self.max_frame_bytes = wire.DEFAULT_MAX_FRAME_BYTES
+        self.reader = threading.Thread(target=self._read_loop, daemon=True,
+                                       name="kafka-sidecar-reader")
+        self.reader.start()
+        # Pipelined: requests may follow before the answer arrives. If this
+        # send fails the connection is dead and the first request redials.
+        try:
+            self.submit(_HELLO_ID, wire.hello_frame(_HELLO_ID, client_name),
+                        _HelloWaiter(self))
+        except _NotSent:
+            pass
+
+    def submit(self, req_id, data, waiter):
+        """Sends one frame; raises _NotSent if it certainly did not go out."""
+        with self.write_lock:
+            with self.lock:
+                if self.dead:
+                    raise _NotSent()
+                if waiter is not None:
+                    self.pending[req_id] = waiter
+            try:
+                self.sock.sendall(data)
+            except OSError as e:
+                with self.lock:
+                    mine = self.pending.pop(req_id, None) is not None
+                self.die(ConnectionLostError("send to daemon failed: %s" % e))
+                # If the reader already failed it, the caller has its answer.
+                if mine or waiter is None:
+                    raise _NotSent() from None
+
+    def _read_loop(self):
+        frames = wire.FrameBuffer()
+        why = "daemon closed the connection"
+        try:
+            while True:
+                data = self.sock.recv(_RECV_BYTES)
+                if not data:
+                    break
+                for payload in frames.feed(data):
+                    self._dispatch(wire.parse_response(payload))
+        except OSError as e:
+            why = "connection error: %s" % e
+        except Exception as e:  # corrupt stream: protobuf or framing error
+            log.exception("kafka_sidecar: bad data from daemon")
+            why = "bad data from daemon: %s" % e
+        finally:
+            if self.death is not None:
+                why = "%s (%s)" % (why, self.death)
+            self.die(ConnectionLostError(
+                "%s with the request in flight; outcome unknown" % why))
+            if self.pid == os.getpid():
+                self.sock.close()
+
+    def _dispatch(self, resp):
+        if resp.id == 0:  # connection-level error, e.g. frame too large
+            err = ProduceError.from_pb(resp.error)
+            log.error("kafka_sidecar: daemon reported: %s", err)
+            self.death = str(err)
+            return
+        with self.lock:
+            waiter = self.pending.pop(resp.id, None)
+        if waiter is None:
+            log.warning("kafka_sidecar: response for unknown id %d", resp.id)
+            return
+        value, exc = wire.interpret(waiter.kind, waiter.topics, resp)
+        waiter.finish(value, exc)
+        if waiter.kind != wire.HELLO:
+            self.tracker.done()
+
+    def die(self, exc):
+        """Fails everything in flight with `exc` and shuts the socket."""
+        with self.lock:
+            first = not self.dead
+            self.dead = True
+            pending, self.pending = self.pending, {}
+        if first and self.pid == os.getpid():
+            try:  # wakes the reader, which closes the fd
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        for waiter in pending.values():
+            waiter.finish(None, exc)
+            if waiter.kind != wire.HELLO:
+                self.tracker.done()
+
+    def abandon_after_fork(self):
+        """In a forked child: forget the parent's connection, never shut it
+        down (that would cut the parent's socket too), just drop our fd."""
+        self.dead = True
+        self.pending = {}
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+_clients = weakref.WeakSet()
+
+
+def _after_fork_in_child():
+    for client in list(_clients):
+        client._reset_after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class Client:
+    """Synchronous kafka-sidecar client; share one instance per process.
+
+    Constructing it never touches the socket: an app starts even while the
+    daemon or Kafka is down; requests made meanwhile raise
+    DaemonUnavailableError (or pass it to their future / callback).
+    """
+
+    def __init__(self, socket_path=None, *, client_name=None):
+        self.socket_path = wire.resolve_socket_path(socket_path)
+        self.client_name = client_name
+        self._ids = itertools.count(1)
+        self._init_state()
+        _clients.add(self)
+
+    def _init_state(self):
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        self._conn = None
+        self._closed = False
+        self._tracker = _Tracker()
+
+    def _reset_after_fork(self):
+        conn = self._conn
+        closed = self._closed
+        self._init_state()
+        self._closed = closed
+        if conn is not None:
+            conn.abandon_after_fork()
+
+    # -- plumbing ----------------------------------------------------------
+
+    def _connection(self):
+        if self._pid != os.getpid():  # forked without the at-fork hook
+            self._reset_after_fork()
+        conn = self._conn
+        if conn is not None and not conn.dead:
+            return conn
+        with self._lock:
+            if self._closed:
+                raise ClientClosedError("client is closed; nothing was sent")
+            conn = self._conn
+            if conn is None or conn.dead:
+                conn = _Connection(self.socket_path, self._tracker,
+                                   self.client_name or
+                                   wire.default_client_name())
+                self._conn = conn
+            return conn
+
+    def _submit(self, make_frame, waiter):
+        """Sends a request built by make_frame(id); raises if not sent."""
+        req_id = next(self._ids)
+        data = make_frame(req_id)
+        for _ in range(2):  # a dead connection found on send: one redial
+            conn = self._connection()
+            too_big = wire.check_frame_size(data, conn.max_frame_bytes)
+            if too_big is not None:
+                raise too_big
+            if waiter is not None:
+                self._tracker.add()
+            try:
+                conn.submit(req_id, data, waiter)
+                return
+            except _NotSent:
+                if waiter is not None:
+                    self._tracker.done()
+        raise DaemonUnavailableError(
+            "connection to the daemon at %s keeps dropping; nothing was sent"
+            % self.socket_path)
+
+    # -- produce -----------------------------------------------------------
+
+    def produce(self, topic, value, key=None, headers=None, partition=None,
+                timestamp=None, timeout=None):
+        """Produces one record and blocks until Kafka acknowledged it.
+
+        Returns RecordMetadata; raises ProduceError (Kafka or daemon said
+        no), DaemonUnavailableError (nothing sent), ConnectionLostError or
+        ProduceTimeoutError (outcome unknown).
+        """
+        waiter = _Latch(wire.ONE, topic)
+        self._submit(lambda i: wire.produce_frame(
+            i, wire.ACK_DELIVERED, topic, value, key, headers, partition,
+            timestamp), waiter)
+        return waiter.wait(timeout)
+
+    def produce_async(self, topic, value, key=None, headers=None,
+                      partition=None, timestamp=None):
+        """Like produce() but returns a concurrent.futures.Future at once."""
+        future = Future()
+        future.set_running_or_notify_cancel()
+        waiter = _FutureWaiter(wire.ONE, topic, future)
+        data = lambda i: wire.produce_frame(  # noqa: E731
+            i, wire.ACK_DELIVERED, topic, value, key, headers, partition,
+            timestamp)
+        try:
+            self._submit(data, waiter)
+        except (TypeError, ValueError):
+            raise
+        except Exception as e:
+            future.set_exception(e)
+        return future
+
+    def send(self, topic, value, key=None, headers=None, partition=None,
+             timestamp=None, on_delivery=None):
+        """Hands a record over and returns at once.
+
+        With on_delivery, ``on_delivery(err, metadata)`` is called once the
+        outcome is known (on the client's reader thread: keep it short, and
+        do not produce from it). Without it the record is fire-and-forget
+        (ack mode NONE): the daemon logs and counts failures; only a daemon
+        that cannot be reached raises here.
+        """
+        ack = wire.ACK_NONE if on_delivery is None else wire.ACK_DELIVERED
+        waiter = None
+        if on_delivery is not None:
+            waiter = _CallbackWaiter(wire.ONE, topic, on_delivery)
+        data = lambda i: wire.produce_frame(  # noqa: E731
+            i, ack, topic, value, key, headers, partition, timestamp)
+        try:
+            self._submit(data, waiter)
+        except (TypeError, ValueError):
+            raise
+        except Exception as e:
+            if on_delivery is None:
+                raise
+            waiter.finish(None, e)
+
+    def produce_batch(self, records, timeout=None):
+        """Produces many records in one request and waits for all of them.
+
+        `records` holds Record objects or dicts (topic, value, key, headers,
+        partition, timestamp). Returns a list in the same order whose items
+        are RecordMetadata or a ProduceError instance for that record.
+        Raises when the whole request failed (daemon unreachable, connection
+        lost, timeout, or an error for the request as a whole).
+        """
+        records = list(records)
+        if not records:
+            return []
+        topics = []
+
+        def make(i):
+            data, ts = wire.batch_frame(i, wire.ACK_DELIVERED, records)
+            topics.extend(ts)
+            return data
+
+        waiter = _Latch(wire.BATCH, topics)
+        self._submit(make, waiter)
+        return waiter.wait(timeout)
+
+    def ping(self, timeout=10.0):
+        """Asks the daemon for its status (is Kafka reachable, ...)."""
+        waiter = _Latch(wire.PING, None)
+        self._submit(wire.ping_frame, waiter)
+        return waiter.wait(timeout)
+
+    # -- lifetime ----------------------------------------------------------
+
+    def flush(self, timeout=None):
+        """Waits until every request awaiting an answer has one.
+
+        Returns how many are still outstanding (0 unless timeout expired).
+        Fire-and-forget records are in the daemon's hands once send()
+        returned, so there is nothing to wait for on them here.
+        """
+        if self._pid != os.getpid():
+            self._reset_after_fork()
+        return self._tracker.wait_idle(timeout)
+
+    def close(self, timeout=None):
+        """Flushes (bounded by timeout), then closes the connection.
+
+        Requests still outstanding then fail with ConnectionLostError.
+        Idempotent.
+        """
+        if self._closed:
+            return
+        self.flush(timeout)
+        with self._lock:
+            self._closed = True
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.die(ConnectionLostError("client closed with the request in "
+                                         "flight; outcome unknown"))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        state = "closed" if self._closed else (
+            "connected" if self._conn is not None and not self._conn.dead
+            else "idle")
+        return "<kafka_sidecar.Client %s %s>" % (self.socket_path, state)
