@@ -9,6 +9,7 @@ import datetime
 import os
 import struct
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import sidecar_pb2 as pb
 from .errors import (FrameTooLargeError, ProduceError, ProtocolError)
@@ -37,9 +38,8 @@ def resolve_socket_path(socket_path):
     return os.environ.get(SOCKET_ENV) or DEFAULT_SOCKET_PATH
 
 
-@dataclass(frozen=True)
-class RecordMetadata:
-    """Where Kafka stored a record.
+class RecordMetadata(NamedTuple):
+    """Where Kafka stored a record (an immutable named tuple).
 
     ``timestamp`` is in milliseconds since the epoch; ``timestamp_type`` is
     "CREATE_TIME" or "LOG_APPEND_TIME".
