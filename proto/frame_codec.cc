@@ -38,8 +38,8 @@ FrameDecoder::Result FrameDecoder::Next(std::string_view* payload,
     return Result::kTooLarge;
   }
   if (available - kFrameHeaderBytes < length) return Result::kNeedMore;
-  *payload = std::string_view(buffer_.data() + consumed_ + kFrameHeaderBytes,
-                              length);
+  *payload =
+      std::string_view(buffer_.data() + consumed_ + kFrameHeaderBytes, length);
   consumed_ += kFrameHeaderBytes + length;
   return Result::kFrame;
 }

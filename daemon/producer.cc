@@ -1,0 +1,181 @@
+#include "producer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+namespace kafka_sidecar {
+namespace {
+
+// Producer settings the daemon relies on unless the operator overrides them.
+constexpr std::pair<const char*, const char*> kDefaults[] = {
+    {"enable.idempotence", "true"},     {"acks", "all"},
+    {"statistics.interval.ms", "1000"}, {"linger.ms", "5"},
+    {"client.id", "kafka-sidecar"},
+};
+
+Status SetProperty(rd_kafka_conf_t* conf, const std::string& key,
+                   const std::string& value) {
+  char errstr[512];
+  if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr,
+                        sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+    return Status::Error("kafka property '" + key + "': " + errstr);
+  }
+  return Status::Ok();
+}
+
+constexpr size_t kMaxCachedTopics = 10000;
+
+}  // namespace
+
+Result<std::unique_ptr<Producer>> Producer::Create(const Config& config,
+                                                   AckQueue& acks, Wake wake) {
+  std::unique_ptr<Producer> p(new Producer(acks, std::move(wake)));
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  for (const auto& [key, value] : kDefaults) {
+    (void)SetProperty(conf, key, value);
+  }
+  for (const auto& [key, value] : config.kafka) {
+    if (Status s = SetProperty(conf, key, value); !s.ok()) {
+      rd_kafka_conf_destroy(conf);
+      return s;
+    }
+  }
+  rd_kafka_conf_set_opaque(conf, p.get());
+  rd_kafka_conf_set_dr_msg_cb(conf, &Producer::OnDelivery);
+  rd_kafka_conf_set_stats_cb(conf, &Producer::OnStats);
+  char errstr[512];
+  p->rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+  if (p->rk_ == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return Status::Error(std::string("cannot create the Kafka producer: ") +
+                         errstr);
+  }
+  return p;
+}
+
+Producer::~Producer() {
+  StopPolling();
+  for (auto& [name, rkt] : topics_) rd_kafka_topic_destroy(rkt);
+  if (rk_ != nullptr) rd_kafka_destroy(rk_);
+}
+
+void Producer::StartPolling() {
+  poller_ = std::thread([this] { PollLoop(); });
+}
+
+void Producer::StopPolling() {
+  stop_.store(true);
+  if (poller_.joinable()) poller_.join();
+}
+
+void Producer::PollLoop() {
+  while (!stop_.load(std::memory_order_relaxed)) {
+    rd_kafka_poll(rk_, 100);
+    if (!batch_.empty() && acks_.Push(&batch_)) wake_();
+  }
+  // Reports that arrived with the stop request still reach the loop.
+  rd_kafka_poll(rk_, 0);
+  if (!batch_.empty() && acks_.Push(&batch_)) wake_();
+}
+
+rd_kafka_topic_t* Producer::Topic(const std::string& name) {
+  auto it = topics_.find(name);
+  if (it != topics_.end()) return it->second;
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, name.c_str(), nullptr);
+  if (rkt != nullptr && topics_.size() < kMaxCachedTopics) {
+    topics_.emplace(name, rkt);
+  }
+  return rkt;
+}
+
+rd_kafka_resp_err_t Producer::Produce(const v1::Record& r, uint64_t token) {
+  rd_kafka_topic_t* rkt = Topic(r.topic());
+  if (rkt == nullptr) return rd_kafka_last_error();
+  const bool cached = topics_.count(r.topic()) > 0;
+  vus_.clear();
+  auto add = [this](rd_kafka_vtype_t type) -> rd_kafka_vu_t& {
+    vus_.emplace_back();
+    vus_.back().vtype = type;
+    return vus_.back();
+  };
+  add(RD_KAFKA_VTYPE_RKT).u.rkt = rkt;
+  add(RD_KAFKA_VTYPE_MSGFLAGS).u.i = RD_KAFKA_MSG_F_COPY;
+  add(RD_KAFKA_VTYPE_OPAQUE).u.ptr = reinterpret_cast<void*>(token);
+  if (r.has_partition()) add(RD_KAFKA_VTYPE_PARTITION).u.i32 = r.partition();
+  if (r.has_timestamp_ms())
+    add(RD_KAFKA_VTYPE_TIMESTAMP).u.i64 = r.timestamp_ms();
+  if (r.has_value()) {
+    auto& v = add(RD_KAFKA_VTYPE_VALUE);
+    v.u.mem.ptr = const_cast<char*>(r.value().data());
+    v.u.mem.size = r.value().size();
+  }
+  if (r.has_key()) {
+    auto& v = add(RD_KAFKA_VTYPE_KEY);
+    v.u.mem.ptr = const_cast<char*>(r.key().data());
+    v.u.mem.size = r.key().size();
+  }
+  for (const auto& h : r.headers()) {
+    auto& v = add(RD_KAFKA_VTYPE_HEADER);
+    v.u.header.name = h.key().c_str();
+    v.u.header.val = h.has_value() ? h.value().data() : nullptr;
+    v.u.header.size =
+        h.has_value() ? static_cast<ssize_t>(h.value().size()) : 0;
+  }
+  rd_kafka_error_t* error = rd_kafka_produceva(rk_, vus_.data(), vus_.size());
+  if (!cached) rd_kafka_topic_destroy(rkt);
+  if (error == nullptr) return RD_KAFKA_RESP_ERR_NO_ERROR;
+  const rd_kafka_resp_err_t err = rd_kafka_error_code(error);
+  rd_kafka_error_destroy(error);
+  return err;
+}
+
+void Producer::PurgeAll() {
+  rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+}
+
+void Producer::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg,
+                          void* opaque) {
+  auto* self = static_cast<Producer*>(opaque);
+  Ack& ack = self->batch_.emplace_back();
+  ack.token = reinterpret_cast<uint64_t>(msg->_private);
+  ack.err = msg->err;
+  ack.partition = msg->partition;
+  ack.offset = msg->offset;
+  rd_kafka_timestamp_type_t tstype;
+  ack.timestamp_ms = rd_kafka_message_timestamp(msg, &tstype);
+  ack.timestamp_type = static_cast<int8_t>(tstype);
+  ack.persistence = static_cast<int8_t>(rd_kafka_message_status(msg));
+  if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    // rd_kafka_message_errstr() would return the payload for a delivery
+    // report, so the detail is built here.
+    ack.topic = rd_kafka_topic_name(msg->rkt);
+    ack.error_detail = std::string(rd_kafka_err2str(msg->err)) + " (topic '" +
+                       ack.topic + "', partition " +
+                       std::to_string(msg->partition) + ")";
+  }
+}
+
+// Counts brokers that librdkafka reports UP. Brokers learned from metadata
+// have a node id >= 0; before any is known, the bootstrap entries count.
+int Producer::OnStats(rd_kafka_t*, char* json, size_t len, void* opaque) {
+  auto* self = static_cast<Producer*>(opaque);
+  const auto doc = nlohmann::json::parse(json, json + len, nullptr, false);
+  if (doc.is_discarded() || !doc.contains("brokers")) return 0;
+  uint32_t up = 0, total = 0, boot_up = 0, boot_total = 0;
+  for (const auto& [name, broker] : doc["brokers"].items()) {
+    const bool is_up = broker.value("state", "") == "UP";
+    if (broker.value("nodeid", -1) >= 0) {
+      ++total;
+      up += is_up;
+    } else {
+      ++boot_total;
+      boot_up += is_up;
+    }
+  }
+  self->brokers_.up.store(total > 0 ? up : boot_up);
+  self->brokers_.total.store(total > 0 ? total : boot_total);
+  return 0;  // librdkafka frees the JSON
+}
+
+}  // namespace kafka_sidecar

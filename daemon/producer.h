@@ -1,0 +1,84 @@
+// The daemon's one librdkafka producer and the thread that polls it.
+//
+// Produce() is called on the loop thread only. Delivery reports are collected
+// on the poll thread, pushed to the AckQueue in batches, and announced to the
+// loop through `wake` (a uv_async_send wrapper). The poll thread never touches
+// libuv handles or connections.
+#ifndef KAFKA_SIDECAR_DAEMON_PRODUCER_H_
+#define KAFKA_SIDECAR_DAEMON_PRODUCER_H_
+
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "ack_queue.h"
+#include "config.h"
+#include "sidecar.pb.h"
+#include "status.h"
+
+namespace kafka_sidecar {
+
+// Broker view refreshed from librdkafka's statistics (poll thread writes,
+// anyone reads).
+struct BrokerHealth {
+  std::atomic<uint32_t> up{0};
+  std::atomic<uint32_t> total{0};
+};
+
+class Producer {
+ public:
+  // Called on the poll thread after acks were pushed to an empty queue.
+  using Wake = std::function<void()>;
+
+  // Builds the producer from `config.kafka` (defaults: idempotence on,
+  // acks=all). Unknown or invalid properties are errors naming the key.
+  static Result<std::unique_ptr<Producer>> Create(const Config& config,
+                                                  AckQueue& acks, Wake wake);
+  ~Producer();
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+
+  void StartPolling();
+  void StopPolling();
+
+  // Queues one record with `token` as its opaque. Returns librdkafka's
+  // immediate verdict (e.g. _QUEUE_FULL, MSG_SIZE_TOO_LARGE,
+  // _UNKNOWN_PARTITION); on success a delivery report follows later.
+  rd_kafka_resp_err_t Produce(const v1::Record& record, uint64_t token);
+
+  // Fails everything not yet delivered (reports follow with _PURGE_*).
+  void PurgeAll();
+
+  // Records handed to librdkafka and not yet reported.
+  int OutQueueLength() const { return rd_kafka_outq_len(rk_); }
+  const BrokerHealth& brokers() const { return brokers_; }
+  rd_kafka_t* handle() { return rk_; }
+
+ private:
+  Producer(AckQueue& acks, Wake wake) : acks_(acks), wake_(std::move(wake)) {}
+  rd_kafka_topic_t* Topic(const std::string& name);
+  void PollLoop();
+  static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg,
+                         void* opaque);
+  static int OnStats(rd_kafka_t*, char* json, size_t len, void* opaque);
+
+  AckQueue& acks_;
+  Wake wake_;
+  rd_kafka_t* rk_ = nullptr;
+  std::unordered_map<std::string, rd_kafka_topic_t*> topics_;  // loop thread
+  std::vector<rd_kafka_vu_t> vus_;                             // loop thread
+  std::vector<Ack> batch_;                                     // poll thread
+  BrokerHealth brokers_;
+  std::atomic<bool> stop_{false};
+  std::thread poller_;
+};
+
+}  // namespace kafka_sidecar
+
+#endif  // KAFKA_SIDECAR_DAEMON_PRODUCER_H_
