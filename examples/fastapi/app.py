@@ -40,7 +40,8 @@ async def create_item(item: Item):
                              headers={"content-type": "application/json"},
                              timeout=10)
     return {"topic": md.topic, "partition": md.partition,
-            "offset": md.offset, "timestamp": md.timestamp}
+            "offset": md.offset, "timestamp": md.timestamp,
+            "timestamp_type": md.timestamp_type}
 
 
 @app.post("/events", status_code=202)

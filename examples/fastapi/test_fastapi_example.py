@@ -2,13 +2,13 @@
 
 import json
 import os
-import sys
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from example_harness import free_port
-from kafka_sidecar.testing import read_back, unique_topic
+import kafka_sidecar as ks
+from kafka_sidecar.testing import read_back, timestamp_matches, unique_topic
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -28,7 +28,7 @@ def _start(serve, socket_path, items, events):
     serve(["/usr/bin/python3", "-m", "uvicorn", "app:app",
            "--port", str(port)], HERE,
           {"KAFKA_SIDECAR_SOCKET": socket_path, "ITEMS_TOPIC": items,
-           "EVENTS_TOPIC": events}, "Application startup complete")
+           "EVENTS_TOPIC": events}, "Uvicorn running on")
     return "http://127.0.0.1:%d" % port
 
 
@@ -56,7 +56,9 @@ def test_items_await_delivery_and_events_fire_and_forget(serve, daemon,
         m = got[(body["partition"], body["offset"])]
         assert m.key() == b"item-%d" % i
         assert json.loads(m.value())["name"] == "n%d" % i
-        assert m.timestamp()[1] == body["timestamp"]  # the Kafka timestamp
+        assert timestamp_matches(ks.RecordMetadata(  # the Kafka timestamp
+            items, body["partition"], body["offset"], body["timestamp"],
+            body["timestamp_type"]), m)
         assert dict(m.headers())["content-type"] == b"application/json"
     ev = read_back(cluster.bootstrap, events, 25)
     assert sorted(json.loads(m.value())["n"] for m in ev) == list(range(25))

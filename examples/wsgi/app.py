@@ -61,7 +61,8 @@ def app(environ, start_response):
             md = kafka.produce(ITEMS_TOPIC, body, key=key, timeout=10)
             return _reply(start_response, "200 OK", {
                 "partition": md.partition, "offset": md.offset,
-                "timestamp": md.timestamp, "worker": os.getpid()})
+                "timestamp": md.timestamp,
+                "timestamp_type": md.timestamp_type, "worker": os.getpid()})
         if method == "GET" and path == "/healthz":
             s = kafka.ping(timeout=2)
             return _reply(start_response, "200 OK", {

@@ -8,7 +8,8 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from example_harness import free_port
-from kafka_sidecar.testing import read_back, unique_topic
+import kafka_sidecar as ks
+from kafka_sidecar.testing import read_back, timestamp_matches, unique_topic
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -48,7 +49,9 @@ def test_threaded_preforked_workers(serve, daemon, cluster):
     for i, (_, body) in enumerate(answers):
         m = got[(body["partition"], body["offset"])]
         assert (m.key(), m.value()) == (b"k%d" % i, b"item-%d" % i)
-        assert m.timestamp()[1] == body["timestamp"]
+        assert timestamp_matches(ks.RecordMetadata(
+            items, body["partition"], body["offset"], body["timestamp"],
+            body["timestamp_type"]), m)
     ev = read_back(cluster.bootstrap, events, 40)
     assert {m.value() for m in ev} == {b"ev-%d" % i for i in range(40)}
     with urllib.request.urlopen(base + "/healthz", timeout=10) as r:

@@ -13,8 +13,10 @@ import pytest
 
 from . import testing
 
+from .client import Client
+
 __all__ = ["cluster", "daemon", "sock_dir", "make_cluster", "make_daemon",
-           "topic", "require_binaries"]
+           "topic", "client", "require_binaries"]
 
 
 def require_binaries():
@@ -96,3 +98,11 @@ def topic(cluster):
     name = testing.unique_topic()
     cluster.create_topic(name, 3)
     return name
+
+
+@pytest.fixture
+def client(daemon):
+    """A Client of the session daemon, closed (after a flush) afterwards."""
+    c = Client(daemon.socket_path)
+    yield c
+    c.close(timeout=30)

@@ -243,3 +243,20 @@ def read_back(bootstrap, topic, count, timeout=30.0):
         return msgs
     finally:
         c.close()
+
+
+# librdkafka's mock broker answers every Produce with LogAppendTime = 1234
+# (hard-coded in rdkafka_mock_handlers.c), so librdkafka - and hence the
+# daemon - report timestamp 1234 of type LOG_APPEND_TIME for every record,
+# while the log keeps the record's real CreateTime. A real broker answers -1
+# for CreateTime topics and the record's own timestamp is reported.
+MOCK_LOG_APPEND_TIME = 1234
+
+
+def timestamp_matches(md, msg):
+    """True if the reported metadata timestamp is what the log holds for
+    `msg` (a confluent_kafka Message), allowing the mock broker's quirk."""
+    if md.timestamp_type == "LOG_APPEND_TIME" and \
+            md.timestamp == MOCK_LOG_APPEND_TIME:
+        return True
+    return md.timestamp == msg.timestamp()[1]
