@@ -85,6 +85,8 @@ class _Connection(asyncio.Protocol):
         self.death = None
         self.paused = False
         self.drainers = []
+        self.outbuf = []
+        self.flush_scheduled = False
         self.version = None
         self.max_frame_bytes = wire.DEFAULT_MAX_FRAME_BYTES
 
@@ -132,9 +134,35 @@ class _Connection(asyncio.Protocol):
             await f
 
     def write(self, req_id, data, waiter):
+        # Frames written in one loop iteration go out in one send(): a
+        # syscall per record would cost more than everything else here.
         if waiter is not None:
             self.pending[req_id] = waiter
+        self.outbuf.append(data)
+        if not self.flush_scheduled:
+            self.flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self):
+        self.flush_scheduled = False
+        if self.dead or not self.outbuf:
+            self.outbuf = []
+            return
+        data = b"".join(self.outbuf)
+        self.outbuf = []
         self.transport.write(data)
+
+    async def wait_written(self):
+        """Pushes queued frames to the kernel: fire-and-forget records are
+        the daemon's once there."""
+        self._flush()
+        while not self.dead and self.transport.get_write_buffer_size():
+            await asyncio.sleep(0.001)
+
+    def close(self):
+        """Closes after writing what is queued; in-flight requests fail."""
+        self._flush()
+        self.transport.close()
 
     def _dispatch(self, resp):
         if resp.id == 0:  # connection-level error, e.g. frame too large
@@ -341,9 +369,11 @@ class AsyncClient:
         """Waits until every request awaiting an answer has one; returns how
         many are still outstanding (0 unless timeout expired)."""
         self._bind_loop()
+        if self._connecting is not None:  # backlog goes out once connected
+            await asyncio.shield(self._connecting)
         conn = self._conn
-        if conn is not None and conn.paused:
-            await conn.drain()
+        if conn is not None and not conn.dead:
+            await conn.wait_written()
         return await self._tracker.wait_idle(timeout)
 
     async def close(self, timeout=None):
@@ -354,9 +384,8 @@ class AsyncClient:
             await self.flush(timeout)
         self._closed = True
         conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.die(ConnectionLostError("client closed with the request in "
-                                         "flight; outcome unknown"))
+        if conn is not None and not conn.dead:
+            conn.close()
 
     async def __aenter__(self):
         return self

@@ -29,6 +29,7 @@ log = logging.getLogger("kafka_sidecar")
 
 _CONNECT_TIMEOUT = 5.0
 _RECV_BYTES = 256 * 1024
+_MAX_QUEUED_BYTES = 4 * 1024 * 1024
 # Request ids come from a counter starting at 1; the handshake takes the top.
 _HELLO_ID = 2**64 - 1
 
@@ -161,8 +162,12 @@ class _Connection:
         self.pid = os.getpid()
         self.tracker = tracker
         self.pending = {}
-        self.lock = threading.Lock()  # guards pending and dead
-        self.write_lock = threading.Lock()  # one whole frame at a time
+        # Guards pending, dead and the outgoing queue below.
+        self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)
+        self.outq = []  # frames waiting for the active writer
+        self.queued_bytes = 0
+        self.writing = False  # some thread is in _write_queued()
         self.dead = False
         self.death = None  # why it died, for diagnostics
         self.version = None
@@ -179,22 +184,57 @@ class _Connection:
             pass
 
     def submit(self, req_id, data, waiter):
-        """Sends one frame; raises _NotSent if it certainly did not go out."""
-        with self.write_lock:
-            with self.lock:
-                if self.dead:
-                    raise _NotSent()
-                if waiter is not None:
-                    self.pending[req_id] = waiter
+        """Queues one frame for sending; raises _NotSent if the connection
+        was already dead (nothing sent, safe to retry elsewhere).
+
+        Write combining: the first thread to find no writer active becomes
+        the writer and sends everything queued meanwhile by other threads in
+        one sendall(), so 16 threads cost a few syscalls, not 16. The queue
+        is bounded: past _MAX_QUEUED_BYTES callers wait, which carries the
+        daemon's backpressure (it stops reading) to every producing thread.
+        """
+        with self.cond:
+            while self.queued_bytes > _MAX_QUEUED_BYTES and not self.dead:
+                self.cond.wait()
+            if self.dead:
+                raise _NotSent()
+            if waiter is not None:
+                self.pending[req_id] = waiter
+            self.outq.append(data)
+            self.queued_bytes += len(data)
+            if self.writing:
+                return
+            self.writing = True
+        self._write_queued()
+
+    def _write_queued(self):
+        while True:
+            with self.cond:
+                if not self.outq or self.dead:
+                    self.writing = False
+                    self.outq = []
+                    self.queued_bytes = 0
+                    self.cond.notify_all()
+                    return
+                chunk = self.outq[0] if len(self.outq) == 1 else \
+                    b"".join(self.outq)
+                self.outq = []
+                self.queued_bytes = 0
+                self.cond.notify_all()
             try:
-                self.sock.sendall(data)
+                self.sock.sendall(chunk)
             except OSError as e:
-                with self.lock:
-                    mine = self.pending.pop(req_id, None) is not None
+                # Frames in this chunk may be partly written: their requests
+                # are failed as "outcome unknown" by die().
                 self.die(ConnectionLostError("send to daemon failed: %s" % e))
-                # If the reader already failed it, the caller has its answer.
-                if mine or waiter is None:
-                    raise _NotSent() from None
+
+    def wait_written(self, timeout):
+        """Waits until every queued frame went to the kernel (fire-and-forget
+        records are the daemon's from there)."""
+        with self.cond:
+            self.cond.wait_for(lambda: self.dead or not (self.outq or
+                                                         self.writing),
+                               timeout)
 
     def _read_loop(self):
         frames = wire.FrameBuffer()
@@ -237,10 +277,17 @@ class _Connection:
 
     def die(self, exc):
         """Fails everything in flight with `exc` and shuts the socket."""
-        with self.lock:
+        with self.cond:
             first = not self.dead
             self.dead = True
             pending, self.pending = self.pending, {}
+            unsent, self.outq = len(self.outq), []
+            self.queued_bytes = 0
+            self.cond.notify_all()
+        if unsent:
+            # Requests among them fail below; fire-and-forget ones are lost.
+            log.warning("kafka_sidecar: connection died with %d frames not "
+                        "yet sent: %s", unsent, exc)
         if first and self.pid == os.getpid():
             try:  # wakes the reader, which closes the fd
                 self.sock.shutdown(socket.SHUT_RDWR)
@@ -436,11 +483,14 @@ class Client:
         """Waits until every request awaiting an answer has one.
 
         Returns how many are still outstanding (0 unless timeout expired).
-        Fire-and-forget records are in the daemon's hands once send()
-        returned, so there is nothing to wait for on them here.
+        Fire-and-forget records are waited for until written to the
+        socket: from there they are the daemon's.
         """
         if self._pid != os.getpid():
             self._reset_after_fork()
+        conn = self._conn
+        if conn is not None:
+            conn.wait_written(timeout)
         return self._tracker.wait_idle(timeout)
 
     def close(self, timeout=None):

@@ -93,3 +93,12 @@ async def test_cancelled_waiter_does_not_break_the_connection(daemon, topic):
             await t
         md = await c.produce(topic, b"after")
         assert md.topic == topic
+
+
+@pytest.mark.asyncio
+async def test_close_writes_out_fire_and_forget(daemon, cluster, topic):
+    c = ks.AsyncClient(daemon.socket_path)
+    for i in range(400):
+        c.send(topic, b"x%d" % i)  # before the connection even exists
+    await c.close()
+    read_back(cluster.bootstrap, topic, 400)

@@ -146,3 +146,21 @@ def test_ping_and_context_manager(daemon, topic):
         assert status.kafka_reachable
         c.produce(topic, b"x")
     assert c.flush(1) == 0
+
+
+def test_fire_and_forget_from_threads_then_close(daemon, cluster, topic):
+    """close() writes out everything queued by every thread first."""
+    c = ks.Client(daemon.socket_path)
+
+    def work(t):
+        for i in range(200):
+            c.send(topic, b"%d-%d" % (t, i))
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    c.close()
+    msgs = read_back(cluster.bootstrap, topic, 1600)
+    assert len({m.value() for m in msgs}) == 1600
