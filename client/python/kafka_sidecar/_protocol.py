@@ -153,17 +153,59 @@ def produce_frame(req_id, ack, topic, value, key, headers, partition,
     return frame(req)
 
 
-def batch_frame(req_id, ack, records):
-    """Returns (frame, topics) for a list of Record/dict."""
-    req = pb.Request(id=req_id)
-    p = req.produce
-    p.ack = ack
-    topics = []
+# Records per request of a split batch: well under the daemon's default
+# max_records_per_request, and keeps each answer frame small.
+MAX_BATCH_RECORDS = 10000
+# Room for the request id and the frame header when sizing a batch.
+_ID_ROOM = 16
+
+
+def batch_requests(ack, records, max_frame_bytes):
+    """Splits a batch into requests that each fit in one frame.
+
+    Returns [(pb.Request without id, [topics], first_index)]. A single
+    record too large for any frame comes back as (FrameTooLargeError,
+    [topic], index) so the caller reports it in that record's slot.
+    """
+    pbs, topics = [], []
     for r in records:
         f = _record_fields(r)
-        fill_record(p.records.add(), *f)
+        rec = pb.Record()
+        fill_record(rec, *f)
+        pbs.append(rec)
         topics.append(f[0])
-    return frame(req), topics
+    out = []
+    _split(ack, pbs, topics, 0, len(pbs), max_frame_bytes, out)
+    return out
+
+
+def _split(ack, pbs, topics, lo, hi, limit, out):
+    if hi - lo > MAX_BATCH_RECORDS:
+        mid = lo + MAX_BATCH_RECORDS
+        _split(ack, pbs, topics, lo, mid, limit, out)
+        _split(ack, pbs, topics, mid, hi, limit, out)
+        return
+    req = pb.Request()
+    req.produce.ack = ack
+    req.produce.records.extend(pbs[lo:hi])
+    size = req.ByteSize() + _ID_ROOM
+    if size <= limit:
+        out.append((req, topics[lo:hi], lo))
+    elif hi - lo == 1:
+        out.append((FrameTooLargeError(
+            "FRAME_TOO_LARGE", "FRAME_TOO_LARGE",
+            "record of about %d bytes exceeds the daemon's max frame of %d "
+            "bytes; not sent" % (size, limit), persistence="NOT_PERSISTED"),
+            topics[lo:hi], lo))
+    else:
+        mid = (lo + hi) // 2
+        _split(ack, pbs, topics, lo, mid, limit, out)
+        _split(ack, pbs, topics, mid, hi, limit, out)
+
+
+def request_frame(req, req_id):
+    req.id = req_id
+    return frame(req)
 
 
 def hello_frame(req_id, client_name):

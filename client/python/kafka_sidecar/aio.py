@@ -16,11 +16,12 @@ import asyncio
 import itertools
 import logging
 import os
+import sys
 
 from . import _protocol as wire
 from .client import _CallbackWaiter, _HELLO_ID, _HelloWaiter
 from .errors import (ClientClosedError, ConnectionLostError,
-                     DaemonUnavailableError, ProduceError,
+                     DaemonUnavailableError, KafkaSidecarError, ProduceError,
                      ProduceTimeoutError)
 
 log = logging.getLogger("kafka_sidecar")
@@ -341,20 +342,40 @@ class AsyncClient:
             i, ack, topic, value, key, headers, partition, timestamp), waiter)
 
     async def produce_batch(self, records, timeout=None):
-        """Produces many records in one request; see Client.produce_batch."""
+        """Produces many records; see Client.produce_batch (same results,
+        same splitting, same errors)."""
         records = list(records)
         if not records:
             return []
-        topics = []
-
-        def make(i):
-            data, ts = wire.batch_frame(i, wire.ACK_DELIVERED, records)
-            topics.extend(ts)
-            return data
-
-        future = self._bind_loop().create_future()
-        conn = self._submit(make, _FutureWaiter(wire.BATCH, topics, future))
-        return await self._await(conn, future, timeout)
+        loop = self._bind_loop()
+        conn = self._conn
+        limit = conn.max_frame_bytes if conn is not None else \
+            wire.DEFAULT_MAX_FRAME_BYTES
+        out = [None] * len(records)
+        waits = []
+        last = None
+        for req, topics, first in wire.batch_requests(
+                wire.ACK_DELIVERED, records, limit):
+            if isinstance(req, Exception):
+                out[first] = req
+                continue
+            future = loop.create_future()
+            last = self._submit(lambda n, req=req: wire.request_frame(req, n),
+                                _FutureWaiter(wire.BATCH, topics, future))
+            waits.append((first, len(topics), future))
+        deadline = None if timeout is None else loop.time() + timeout
+        for first, n, future in waits:
+            left = None if deadline is None else max(0.0,
+                                                     deadline - loop.time())
+            try:
+                out[first:first + n] = await self._await(last, future, left)
+            except (DaemonUnavailableError, ClientClosedError):
+                if first == waits[0][0]:
+                    raise  # nothing of the batch was sent
+                out[first:first + n] = [sys.exc_info()[1]] * n
+            except KafkaSidecarError as e:
+                out[first:first + n] = [e] * n
+        return out
 
     async def ping(self, timeout=10.0):
         """Asks the daemon for its status (is Kafka reachable, ...)."""

@@ -17,12 +17,13 @@ import logging
 import os
 import socket
 import threading
+import time
 import weakref
 from concurrent.futures import Future
 
 from . import _protocol as wire
 from .errors import (ClientClosedError, ConnectionLostError,
-                     DaemonUnavailableError, ProduceError,
+                     DaemonUnavailableError, KafkaSidecarError, ProduceError,
                      ProduceTimeoutError, UnsupportedVersionError)
 
 log = logging.getLogger("kafka_sidecar")
@@ -449,27 +450,48 @@ class Client:
             waiter.finish(None, e)
 
     def produce_batch(self, records, timeout=None):
-        """Produces many records in one request and waits for all of them.
+        """Produces many records and waits for all of them.
 
         `records` holds Record objects or dicts (topic, value, key, headers,
-        partition, timestamp). Returns a list in the same order whose items
-        are RecordMetadata or a ProduceError instance for that record.
-        Raises when the whole request failed (daemon unreachable, connection
-        lost, timeout, or an error for the request as a whole).
+        partition, timestamp). Returns a list in the same order with, for
+        each record, its RecordMetadata or an exception instance: the
+        daemon's ProduceError for it, or ConnectionLostError /
+        ProduceTimeoutError when the answer for its part never came. A batch
+        too big for one frame is split into several pipelined requests.
+        Raises only when nothing could be sent (DaemonUnavailableError,
+        ClientClosedError) or for invalid arguments.
         """
         records = list(records)
         if not records:
             return []
-        topics = []
-
-        def make(i):
-            data, ts = wire.batch_frame(i, wire.ACK_DELIVERED, records)
-            topics.extend(ts)
-            return data
-
-        waiter = _Latch(wire.BATCH, topics)
-        self._submit(make, waiter)
-        return waiter.wait(timeout)
+        conn = self._conn
+        limit = conn.max_frame_bytes if conn is not None else \
+            wire.DEFAULT_MAX_FRAME_BYTES
+        out = [None] * len(records)
+        waits = []
+        for i, (req, topics, first) in enumerate(wire.batch_requests(
+                wire.ACK_DELIVERED, records, limit)):
+            if isinstance(req, Exception):
+                out[first] = req
+                continue
+            waiter = _Latch(wire.BATCH, topics)
+            try:
+                self._submit(lambda n, req=req: wire.request_frame(req, n),
+                             waiter)
+            except (DaemonUnavailableError, ClientClosedError) as e:
+                if not waits:
+                    raise
+                waiter.finish(None, e)
+            waits.append((first, len(topics), waiter))
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for first, n, waiter in waits:
+            left = None if deadline is None else max(
+                0.0, deadline - time.monotonic())
+            try:
+                out[first:first + n] = waiter.wait(left)
+            except KafkaSidecarError as e:
+                out[first:first + n] = [e] * n
+        return out
 
     def ping(self, timeout=10.0):
         """Asks the daemon for its status (is Kafka reachable, ...)."""

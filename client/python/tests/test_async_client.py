@@ -102,3 +102,14 @@ async def test_close_writes_out_fire_and_forget(daemon, cluster, topic):
         c.send(topic, b"x%d" % i)  # before the connection even exists
     await c.close()
     read_back(cluster.bootstrap, topic, 400)
+
+
+@pytest.mark.asyncio
+async def test_big_batch_is_split(daemon, cluster, topic):
+    async with ks.AsyncClient(daemon.socket_path) as c:
+        out = await c.produce_batch(
+            [ks.Record(topic, b"%d" % i) for i in range(12_000)] +
+            [ks.Record(topic, b"z" * (5 * 1024 * 1024))])
+    assert isinstance(out.pop(), ks.FrameTooLargeError)
+    assert len({(md.partition, md.offset) for md in out}) == 12_000
+    read_back(cluster.bootstrap, topic, 12_000, timeout=60)

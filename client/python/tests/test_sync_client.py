@@ -164,3 +164,22 @@ def test_fire_and_forget_from_threads_then_close(daemon, cluster, topic):
     c.close()
     msgs = read_back(cluster.bootstrap, topic, 1600)
     assert len({m.value() for m in msgs}) == 1600
+
+
+def test_big_batches_are_split_into_frames(client, cluster, topic):
+    """6 MB of records (over the 4 MiB frame limit) and a record too large
+    for any frame: the batch is split, each record gets its own outcome."""
+    big = [{"topic": topic, "value": b"%03d" % i + b"x" * 200_000,
+            "partition": i % 3} for i in range(30)]
+    big.insert(7, {"topic": topic, "value": b"y" * (5 * 1024 * 1024)})
+    out = client.produce_batch(big)
+    assert isinstance(out.pop(7), ks.FrameTooLargeError)
+    assert all(isinstance(md, ks.RecordMetadata) for md in out), out[:3]
+    many = client.produce_batch([(ks.Record(topic, b"s%d" % i))
+                                 for i in range(25_000)])
+    assert all(isinstance(md, ks.RecordMetadata) for md in many)
+    assert len({(md.partition, md.offset) for md in out + many}) == 25_030
+    msgs = read_back(cluster.bootstrap, topic, 25_030, timeout=60)
+    got = {(m.partition(), m.offset()): m.value() for m in msgs}
+    for i, md in enumerate(out):
+        assert got[(md.partition, md.offset)][:3] == b"%03d" % i
