@@ -370,6 +370,13 @@ class Client:
                 self._conn = conn
             return conn
 
+    def _check_not_in_callback(self):
+        conn = self._conn
+        if conn is not None and conn.reader.ident == threading.get_ident():
+            raise RuntimeError("blocking kafka_sidecar call inside an "
+                               "on_delivery callback would deadlock; use "
+                               "send() or produce_async() there")
+
     def _submit(self, make_frame, waiter):
         """Sends a request built by make_frame(id); raises if not sent."""
         req_id = next(self._ids)
@@ -401,6 +408,7 @@ class Client:
         no), DaemonUnavailableError (nothing sent), ConnectionLostError or
         ProduceTimeoutError (outcome unknown).
         """
+        self._check_not_in_callback()
         waiter = _Latch(wire.ONE, topic)
         self._submit(lambda i: wire.produce_frame(
             i, wire.ACK_DELIVERED, topic, value, key, headers, partition,
@@ -461,6 +469,7 @@ class Client:
         Raises only when nothing could be sent (DaemonUnavailableError,
         ClientClosedError) or for invalid arguments.
         """
+        self._check_not_in_callback()
         records = list(records)
         if not records:
             return []
@@ -495,6 +504,7 @@ class Client:
 
     def ping(self, timeout=10.0):
         """Asks the daemon for its status (is Kafka reachable, ...)."""
+        self._check_not_in_callback()
         waiter = _Latch(wire.PING, None)
         self._submit(wire.ping_frame, waiter)
         return waiter.wait(timeout)

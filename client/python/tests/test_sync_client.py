@@ -183,3 +183,20 @@ def test_big_batches_are_split_into_frames(client, cluster, topic):
     got = {(m.partition(), m.offset()): m.value() for m in msgs}
     for i, md in enumerate(out):
         assert got[(md.partition, md.offset)][:3] == b"%03d" % i
+
+
+def test_blocking_call_in_callback_raises_instead_of_deadlocking(client,
+                                                                  topic):
+    seen = []
+    done = threading.Event()
+
+    def on_delivery(err, md):
+        try:
+            client.produce(topic, b"inner")
+        except RuntimeError as e:
+            seen.append(e)
+        client.send(topic, b"inner-ok", on_delivery=lambda e, m: done.set())
+
+    client.send(topic, b"outer", on_delivery=on_delivery)
+    assert done.wait(30)
+    assert len(seen) == 1 and "deadlock" in str(seen[0])
