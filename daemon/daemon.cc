@@ -86,6 +86,12 @@ int Daemon::Run() {
                dev_bootstrap().empty() ? "configured bootstrap servers"
                                        : "embedded dev cluster");
   uv_run(&loop_, UV_RUN_DEFAULT);
+  loop_ready_ = false;
+  if (const int rc = uv_loop_close(&loop_); rc != 0) {
+    spdlog::error("event loop closed with handles still open: {}",
+                  uv_strerror(rc));
+    return 1;
+  }
   spdlog::info(
       "stopped: {} records delivered, {} failed, {} responses "
       "dropped for closed connections",

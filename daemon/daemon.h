@@ -39,6 +39,8 @@ class Daemon {
   // --dev: the embedded cluster's bootstrap servers; empty otherwise.
   std::string dev_bootstrap() const;
   const Config& config() const { return config_; }
+  // Loop-thread state: read only from the loop or after Run() returned.
+  const Counters& counters() const { return server_->counters(); }
   MockCluster* dev_cluster() { return mock_.get(); }
 
  private:
