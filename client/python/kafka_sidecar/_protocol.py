@@ -143,8 +143,68 @@ def frame(msg):
     return _LEN.pack(len(body)) + body
 
 
+# The hot path encodes a one-record produce request by hand: about twice as
+# fast as filling protobuf message objects from Python, and byte-identical
+# to SerializeToString() (pinned by a test). Field numbers and wire types
+# are those of proto/sidecar.proto.
+_VARINT1 = [bytes([i]) for i in range(128)]
+_U64 = (1 << 64) - 1
+
+
+def _varint(n):
+    if n < 128:
+        return _VARINT1[n]
+    out = bytearray()
+    while n > 0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def _field(tag, data):
+    return tag + _varint(len(data)) + data
+
+
 def produce_frame(req_id, ack, topic, value, key, headers, partition,
                   timestamp):
+    """One-record produce Request frame, encoded without message objects."""
+    if not isinstance(topic, str) or not topic:
+        raise ValueError("topic must be a non-empty str")
+    rec = _field(b"\x0a", topic.encode("utf-8"))                # 1 topic
+    if key is not None:
+        rec += _field(b"\x12", _as_bytes(key, "key"))            # 2 key
+    if value is not None:
+        rec += _field(b"\x1a", _as_bytes(value, "value"))        # 3 value
+    if headers:
+        items = headers.items() if hasattr(headers, "items") else headers
+        for hk, hv in items:
+            if not isinstance(hk, str):
+                raise TypeError("header key must be str, not %s"
+                                % type(hk).__name__)
+            h = _field(b"\x0a", hk.encode("utf-8"))
+            if hv is not None:
+                h += _field(b"\x12", _as_bytes(hv, "header value"))
+            rec += _field(b"\x22", h)                             # 4 headers
+    if partition is not None:
+        if not isinstance(partition, int) or not 0 <= partition < 2**31:
+            raise ValueError("partition must be an int >= 0")
+        rec += b"\x28" + _varint(partition)                     # 5 partition
+    if timestamp is not None:
+        ts = _as_millis(timestamp)
+        if not -2**63 <= ts < 2**63:
+            raise ValueError("timestamp out of range")
+        rec += b"\x30" + _varint(ts & _U64)                     # 6 timestamp
+    produce = _field(b"\x0a", rec)                  # ProduceRequest.records
+    if ack:
+        produce += b"\x10" + _varint(ack)              # ProduceRequest.ack
+    body = b"\x08" + _varint(req_id) + _field(b"\x1a", produce)  # id, produce
+    return _LEN.pack(len(body)) + body
+
+
+def produce_frame_pb(req_id, ack, topic, value, key, headers, partition,
+                     timestamp):
+    """Reference encoding through protobuf objects (tests compare)."""
     req = pb.Request(id=req_id)
     p = req.produce
     p.ack = ack

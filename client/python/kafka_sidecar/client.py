@@ -39,29 +39,6 @@ class _NotSent(Exception):
     """The connection was dead before the frame went out; safe to retry."""
 
 
-class _Tracker:
-    """Counts requests awaiting an answer, so flush() can wait for zero."""
-
-    def __init__(self):
-        self.cond = threading.Condition(threading.Lock())
-        self.count = 0
-
-    def add(self):
-        with self.cond:
-            self.count += 1
-
-    def done(self):
-        with self.cond:
-            self.count -= 1
-            if self.count == 0:
-                self.cond.notify_all()
-
-    def wait_idle(self, timeout):
-        with self.cond:
-            self.cond.wait_for(lambda: self.count == 0, timeout)
-            return self.count
-
-
 # Waiters: how a pending request delivers its outcome. finish() is called
 # exactly once, on the reader thread (or the caller's on a local failure).
 
@@ -147,7 +124,7 @@ class _HelloWaiter:
 class _Connection:
     """One socket and its reader thread. Dies once; never reused after."""
 
-    def __init__(self, path, tracker, client_name):
+    def __init__(self, path, client_name):
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(_CONNECT_TIMEOUT)
         try:
@@ -161,7 +138,6 @@ class _Connection:
         self.sock = sock
         self.path = path
         self.pid = os.getpid()
-        self.tracker = tracker
         self.pending = {}
         # Guards pending, dead and the outgoing queue below.
         self.lock = threading.Lock()
@@ -229,6 +205,11 @@ class _Connection:
                 # are failed as "outcome unknown" by die().
                 self.die(ConnectionLostError("send to daemon failed: %s" % e))
 
+    def unanswered(self):
+        """Requests still waiting for an answer (the handshake excluded)."""
+        with self.lock:
+            return len(self.pending) - (_HELLO_ID in self.pending)
+
     def wait_written(self, timeout):
         """Waits until every queued frame went to the kernel (fire-and-forget
         records are the daemon's from there)."""
@@ -273,8 +254,6 @@ class _Connection:
             return
         value, exc = wire.interpret(waiter.kind, waiter.topics, resp)
         waiter.finish(value, exc)
-        if waiter.kind != wire.HELLO:
-            self.tracker.done()
 
     def die(self, exc):
         """Fails everything in flight with `exc` and shuts the socket."""
@@ -296,8 +275,6 @@ class _Connection:
                 pass
         for waiter in pending.values():
             waiter.finish(None, exc)
-            if waiter.kind != wire.HELLO:
-                self.tracker.done()
 
     def abandon_after_fork(self):
         """In a forked child: forget the parent's connection, never shut it
@@ -341,7 +318,6 @@ class Client:
         self._lock = threading.Lock()
         self._conn = None
         self._closed = False
-        self._tracker = _Tracker()
 
     def _reset_after_fork(self):
         conn = self._conn
@@ -364,7 +340,7 @@ class Client:
                 raise ClientClosedError("client is closed; nothing was sent")
             conn = self._conn
             if conn is None or conn.dead:
-                conn = _Connection(self.socket_path, self._tracker,
+                conn = _Connection(self.socket_path,
                                    self.client_name or
                                    wire.default_client_name())
                 self._conn = conn
@@ -386,14 +362,11 @@ class Client:
             too_big = wire.check_frame_size(data, conn.max_frame_bytes)
             if too_big is not None:
                 raise too_big
-            if waiter is not None:
-                self._tracker.add()
             try:
                 conn.submit(req_id, data, waiter)
                 return
             except _NotSent:
-                if waiter is not None:
-                    self._tracker.done()
+                pass
         raise DaemonUnavailableError(
             "connection to the daemon at %s keeps dropping; nothing was sent"
             % self.socket_path)
@@ -521,9 +494,19 @@ class Client:
         if self._pid != os.getpid():
             self._reset_after_fork()
         conn = self._conn
-        if conn is not None:
-            conn.wait_written(timeout)
-        return self._tracker.wait_idle(timeout)
+        if conn is None:
+            return 0
+        deadline = None if timeout is None else time.monotonic() + timeout
+        conn.wait_written(timeout)
+        # Polled rather than signalled: keeps a lock off every record's path.
+        pause = 0.0005
+        while True:
+            left = conn.unanswered()
+            if left == 0 or (deadline is not None and
+                             time.monotonic() >= deadline):
+                return left
+            time.sleep(pause)
+            pause = min(pause * 2, 0.01)
 
     def close(self, timeout=None):
         """Flushes (bounded by timeout), then closes the connection.

@@ -109,3 +109,36 @@ def test_construction_spawns_no_thread_and_no_socket(tmp_path):
     ks.Client(str(tmp_path / "absent.sock"))
     ks.AsyncClient(str(tmp_path / "absent.sock"))
     assert threading.active_count() == before
+
+
+def test_hand_encoded_produce_frame_matches_protobuf():
+    import datetime
+    import random
+    rng = random.Random(7)
+    cases = [
+        (1, 0, "t", b"v", None, None, None, None),
+        (2**64 - 1, 2, "topic-\u00fc", "", "",
+         [("a", b""), ("b", None), ("a", "x")], 0, 0),
+        (300, 1, "t", None, b"k" * 300, {"h": b"1" * 200}, 2**31 - 1, -1),
+        (5, 0, "t", b"x" * 100_000, None, None, 7, 1732375000123),
+        (5, 0, "t", bytearray(b"x"), memoryview(b"k"), None, None,
+         datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)),
+    ]
+    for _ in range(300):
+        def maybe(v):
+            return v if rng.random() < 0.5 else None
+        cases.append((
+            rng.randrange(1, 2**64), rng.choice([0, 1, 2]),
+            "t%d" % rng.randrange(10**6),
+            maybe(rng.randbytes(rng.randrange(0, 300))),
+            maybe(rng.randbytes(rng.randrange(0, 20))),
+            maybe([("h%d" % i, maybe(rng.randbytes(rng.randrange(5))))
+                   for i in range(rng.randrange(4))]),
+            maybe(rng.randrange(0, 2**31)),
+            maybe(rng.randrange(-2**63, 2**63))))
+    for c in cases:
+        fast = wire.produce_frame(*c)
+        assert fast == wire.produce_frame_pb(*c), c
+        req = pb.Request()
+        req.ParseFromString(fast[4:])
+        assert req.id == c[0] and req.produce.ack == c[1]
