@@ -19,7 +19,7 @@ import os
 import sys
 
 from . import _protocol as wire
-from .client import _CallbackWaiter, _HELLO_ID, _HelloWaiter
+from ._waiters import HELLO_ID, CallbackWaiter, HelloWaiter
 from .errors import (ClientClosedError, ConnectionLostError,
                      DaemonUnavailableError, KafkaSidecarError, ProduceError,
                      ProduceTimeoutError)
@@ -277,9 +277,9 @@ class AsyncClient:
             conn.die(ConnectionLostError("client moved to another loop"))
             return
         self._conn = conn
-        conn.write(_HELLO_ID, wire.hello_frame(
-            _HELLO_ID, self.client_name or wire.default_client_name()),
-            _HelloWaiter(conn))
+        conn.write(HELLO_ID, wire.hello_frame(
+            HELLO_ID, self.client_name or wire.default_client_name()),
+            HelloWaiter(conn))
         backlog, self._backlog = self._backlog, []
         for req_id, data, waiter in backlog:
             conn.write(req_id, data, waiter)
@@ -337,7 +337,7 @@ class AsyncClient:
         ack = wire.ACK_NONE if on_delivery is None else wire.ACK_DELIVERED
         waiter = None
         if on_delivery is not None:
-            waiter = _CallbackWaiter(wire.ONE, topic, on_delivery)
+            waiter = CallbackWaiter(wire.ONE, topic, on_delivery)
         self._submit(lambda i: wire.produce_frame(
             i, ack, topic, value, key, headers, partition, timestamp), waiter)
 

@@ -1,7 +1,8 @@
 """Synchronous, thread-safe client: one pipelined connection per process.
 
-Any thread may call any method. All threads share one Unix socket: writers
-take turns under a lock (a whole frame per turn), and one reader thread per
+Any thread may call any method. All threads share one Unix socket: frames
+are queued whole and written by whichever thread finds no writer active
+(one send for everything queued meanwhile), and one reader thread per
 connection matches responses to requests by id, so many requests are in
 flight at once and the daemon batches them into Kafka.
 
@@ -11,7 +12,6 @@ the next request opens a new one. After os.fork() the child drops what it
 inherited (without touching the parent's socket) and connects on its own.
 """
 
-import _thread
 import itertools
 import logging
 import os
@@ -22,103 +22,20 @@ import weakref
 from concurrent.futures import Future
 
 from . import _protocol as wire
+from ._waiters import (HELLO_ID, CallbackWaiter, FutureWaiter, HelloWaiter,
+                       Latch)
 from .errors import (ClientClosedError, ConnectionLostError,
-                     DaemonUnavailableError, KafkaSidecarError, ProduceError,
-                     ProduceTimeoutError, UnsupportedVersionError)
+                     DaemonUnavailableError, KafkaSidecarError, ProduceError)
 
 log = logging.getLogger("kafka_sidecar")
 
 _CONNECT_TIMEOUT = 5.0
 _RECV_BYTES = 256 * 1024
 _MAX_QUEUED_BYTES = 4 * 1024 * 1024
-# Request ids come from a counter starting at 1; the handshake takes the top.
-_HELLO_ID = 2**64 - 1
 
 
 class _NotSent(Exception):
     """The connection was dead before the frame went out; safe to retry."""
-
-
-# Waiters: how a pending request delivers its outcome. finish() is called
-# exactly once, on the reader thread (or the caller's on a local failure).
-
-class _Latch:
-    """Blocks one caller; cheaper than a Future on the hot path."""
-
-    __slots__ = ("kind", "topics", "lock", "value", "exc")
-
-    def __init__(self, kind, topics):
-        self.kind = kind
-        self.topics = topics
-        self.lock = _thread.allocate_lock()
-        self.lock.acquire()
-        self.value = self.exc = None
-
-    def finish(self, value, exc):
-        self.value, self.exc = value, exc
-        self.lock.release()
-
-    def wait(self, timeout):
-        if not self.lock.acquire(True, -1 if timeout is None else timeout):
-            raise ProduceTimeoutError(
-                "no answer from the daemon within %ss; the request is still "
-                "in flight and its outcome unknown" % timeout)
-        if self.exc is not None:
-            raise self.exc
-        return self.value
-
-
-class _FutureWaiter:
-    __slots__ = ("kind", "topics", "future")
-
-    def __init__(self, kind, topics, future):
-        self.kind = kind
-        self.topics = topics
-        self.future = future
-
-    def finish(self, value, exc):
-        if self.future.done():  # cancelled by the caller
-            return
-        if exc is not None:
-            self.future.set_exception(exc)
-        else:
-            self.future.set_result(value)
-
-
-class _CallbackWaiter:
-    __slots__ = ("kind", "topics", "callback")
-
-    def __init__(self, kind, topics, callback):
-        self.kind = kind
-        self.topics = topics
-        self.callback = callback
-
-    def finish(self, value, exc):
-        try:
-            self.callback(exc, value)
-        except Exception:  # a user bug must not kill the reader thread
-            log.exception("kafka_sidecar: on_delivery callback raised")
-
-
-class _HelloWaiter:
-    __slots__ = ("kind", "topics", "conn")
-
-    def __init__(self, conn):
-        self.kind = wire.HELLO
-        self.topics = None
-        self.conn = conn
-
-    def finish(self, value, exc):
-        if isinstance(exc, ConnectionLostError):
-            return
-        if exc is not None:
-            log.error("kafka_sidecar: handshake failed: %s", exc)
-            if isinstance(exc, UnsupportedVersionError):
-                self.conn.die(exc)
-            return
-        self.conn.version = value.version
-        if value.max_frame_bytes:
-            self.conn.max_frame_bytes = value.max_frame_bytes
 
 
 class _Connection:
@@ -155,8 +72,8 @@ class _Connection:
         # Pipelined: requests may follow before the answer arrives. If this
         # send fails the connection is dead and the first request redials.
         try:
-            self.submit(_HELLO_ID, wire.hello_frame(_HELLO_ID, client_name),
-                        _HelloWaiter(self))
+            self.submit(HELLO_ID, wire.hello_frame(HELLO_ID, client_name),
+                        HelloWaiter(self))
         except _NotSent:
             pass
 
@@ -208,7 +125,7 @@ class _Connection:
     def unanswered(self):
         """Requests still waiting for an answer (the handshake excluded)."""
         with self.lock:
-            return len(self.pending) - (_HELLO_ID in self.pending)
+            return len(self.pending) - (HELLO_ID in self.pending)
 
     def wait_written(self, timeout):
         """Waits until every queued frame went to the kernel (fire-and-forget
@@ -382,7 +299,7 @@ class Client:
         ProduceTimeoutError (outcome unknown).
         """
         self._check_not_in_callback()
-        waiter = _Latch(wire.ONE, topic)
+        waiter = Latch(wire.ONE, topic)
         self._submit(lambda i: wire.produce_frame(
             i, wire.ACK_DELIVERED, topic, value, key, headers, partition,
             timestamp), waiter)
@@ -393,7 +310,7 @@ class Client:
         """Like produce() but returns a concurrent.futures.Future at once."""
         future = Future()
         future.set_running_or_notify_cancel()
-        waiter = _FutureWaiter(wire.ONE, topic, future)
+        waiter = FutureWaiter(wire.ONE, topic, future)
         data = lambda i: wire.produce_frame(  # noqa: E731
             i, wire.ACK_DELIVERED, topic, value, key, headers, partition,
             timestamp)
@@ -418,7 +335,7 @@ class Client:
         ack = wire.ACK_NONE if on_delivery is None else wire.ACK_DELIVERED
         waiter = None
         if on_delivery is not None:
-            waiter = _CallbackWaiter(wire.ONE, topic, on_delivery)
+            waiter = CallbackWaiter(wire.ONE, topic, on_delivery)
         data = lambda i: wire.produce_frame(  # noqa: E731
             i, ack, topic, value, key, headers, partition, timestamp)
         try:
@@ -456,7 +373,7 @@ class Client:
             if isinstance(req, Exception):
                 out[first] = req
                 continue
-            waiter = _Latch(wire.BATCH, topics)
+            waiter = Latch(wire.BATCH, topics)
             try:
                 self._submit(lambda n, req=req: wire.request_frame(req, n),
                              waiter)
@@ -478,7 +395,7 @@ class Client:
     def ping(self, timeout=10.0):
         """Asks the daemon for its status (is Kafka reachable, ...)."""
         self._check_not_in_callback()
-        waiter = _Latch(wire.PING, None)
+        waiter = Latch(wire.PING, None)
         self._submit(wire.ping_frame, waiter)
         return waiter.wait(timeout)
 
