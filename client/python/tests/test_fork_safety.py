@@ -75,3 +75,16 @@ def test_client_created_before_fork_never_connected(daemon, topic):
             for _ in range(2)]
     assert [_wait(p) for p in pids] == [0, 0]
     assert c._conn is None  # the master never connected
+
+
+def test_async_client_in_forked_child(daemon, topic):
+    import asyncio
+    a = ks.AsyncClient(daemon.socket_path)
+
+    async def produce(v):
+        return await a.produce(topic, v)
+
+    assert asyncio.run(produce(b"parent")).topic == topic
+    pid = _child(lambda: asyncio.run(produce(b"child")).topic == topic)
+    assert _wait(pid) == 0
+    assert asyncio.run(produce(b"parent again")).topic == topic
