@@ -12,36 +12,58 @@ ks_cleanup() {
 }
 trap ks_cleanup EXIT
 
-# ks_wait_line FILE PREFIX -> prints the rest of the first line starting
-# with PREFIX, waiting (bounded) for the writer to produce it.
-ks_wait_line() {
-  local file=$1 prefix=$2 line
-  # tail -F follows the file as it grows; grep -m1 stops at the first match.
-  line=$(timeout 30 tail -n +1 -F "$file" 2>/dev/null | grep -m1 "^$prefix") ||
-    { echo "timed out waiting for '$prefix' in $file" >&2; return 1; }
-  echo "${line#"$prefix"}"
+# ks_spawn NAME CMD... runs CMD in the background with its stdout on a fifo
+# this shell reads (event-driven: no polling, no sleeps); sets KS_PID and
+# KS_OUT_FD (the fifo's read end, kept open so the writer never gets EPIPE).
+ks_spawn() {
+  local name=$1; shift
+  mkfifo "$KS_TMP/$name.out"
+  "$@" >"$KS_TMP/$name.out" 2>"$KS_TMP/$name.err" &
+  KS_PID=$!
+  KS_PIDS+=($KS_PID)
+  exec {KS_OUT_FD}<"$KS_TMP/$name.out"
 }
 
-# Starts a standalone mock cluster; sets KS_BOOTSTRAP and KS_MOCK_IN (a fifo
-# accepting fault-injection commands).
+# ks_read_line FD PREFIX prints the rest of the first line starting with
+# PREFIX read from FD (30 s at most).
+ks_read_line() {
+  local fd=$1 prefix=$2 line
+  while IFS= read -r -t 30 -u "$fd" line; do
+    if [[ $line == "$prefix"* ]]; then
+      echo "${line#"$prefix"}"
+      return 0
+    fi
+  done
+  echo "timed out waiting for '$prefix'" >&2
+  return 1
+}
+
+# Starts a standalone mock cluster; sets KS_BOOTSTRAP and KS_MOCK_FD (write
+# fault-injection commands to it).
 ks_start_cluster() {
-  KS_MOCK_IN=$KS_TMP/mock.in
-  mkfifo "$KS_MOCK_IN"
-  "$BUILD/tools/kafka-sidecar-mock" --brokers "${1:-3}" \
-    <"$KS_MOCK_IN" >"$KS_TMP/mock.out" 2>"$KS_TMP/mock.err" &
-  KS_PIDS+=($!)
-  exec {KS_MOCK_FD}>"$KS_MOCK_IN"  # keep its stdin open
-  KS_BOOTSTRAP=$(ks_wait_line "$KS_TMP/mock.out" "bootstrap: ")
+  mkfifo "$KS_TMP/mock.in"
+  ks_spawn mock "$BUILD/tools/kafka-sidecar-mock" --brokers "${1:-3}" \
+    <"$KS_TMP/mock.in"
+  exec {KS_MOCK_FD}>"$KS_TMP/mock.in"  # keeps its stdin open
+  KS_BOOTSTRAP=$(ks_read_line "$KS_OUT_FD" "bootstrap: ")
 }
 
-# ks_start_daemon SOCKET [daemon args...]; sets KS_DAEMON_PID.
+# ks_start_daemon SOCKET [daemon args...]; sets KS_DAEMON_PID. With --dev,
+# KS_BOOTSTRAP is the embedded cluster's.
 ks_start_daemon() {
   local socket=$1; shift
-  "$BUILD/daemon/kafka-sidecard" -s "$socket" "$@" \
-    >"$KS_TMP/daemon.out" 2>"$KS_TMP/daemon.err" &
-  KS_DAEMON_PID=$!
-  KS_PIDS+=($KS_DAEMON_PID)
-  ks_wait_line "$KS_TMP/daemon.out" "serving: " >/dev/null
+  ks_spawn daemon "$BUILD/daemon/kafka-sidecard" -s "$socket" "$@"
+  KS_DAEMON_PID=$KS_PID
+  local line
+  while IFS= read -r -t 30 -u "$KS_OUT_FD" line; do
+    case $line in
+      "dev cluster: "*) KS_BOOTSTRAP=${line#"dev cluster: "} ;;
+      "serving: "*) return 0 ;;
+    esac
+  done
+  echo "kafka-sidecard did not start:" >&2
+  cat "$KS_TMP/daemon.err" >&2
+  return 1
 }
 
 # Sum of high watermarks of a topic (independent client: confluent-kafka).

@@ -11,12 +11,8 @@ SOCK=$KS_TMP/demo.sock
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-"$BUILD/daemon/kafka-sidecard" --dev -s "$SOCK" \
-  >"$KS_TMP/daemon.out" 2>"$KS_TMP/daemon.err" &
-DAEMON=$!
-KS_PIDS+=($DAEMON)
-KS_BOOTSTRAP=$(ks_wait_line "$KS_TMP/daemon.out" "dev cluster: ")
-ks_wait_line "$KS_TMP/daemon.out" "serving: " >/dev/null
+ks_start_daemon "$SOCK" --dev
+DAEMON=$KS_DAEMON_PID
 step "kafka-sidecard --dev serves $SOCK (embedded Kafka at $KS_BOOTSTRAP)"
 
 step "5 messages with key user-42, DELIVERED acks (partition, offset, timestamp per message)"
