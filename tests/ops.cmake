@@ -28,3 +28,7 @@ ks_ops_test(ops_metrics_test ops_metrics_test.cc)
 ks_ops_test(ops_systemd_test ops_systemd_test.cc)
 ks_ops_test(ops_status_test ops_status_test.cc)
 target_link_libraries(ops_status_test PRIVATE kafka_sidecar_status)
+# The real CLI binary, to check that `status` is registered.
+target_compile_definitions(ops_status_test PRIVATE
+  KS_CLI_BIN="$<TARGET_FILE:kafka_sidecar_cli_main>")
+add_dependencies(ops_status_test kafka_sidecar_cli_main)

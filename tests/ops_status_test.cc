@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "daemon_fixture.h"
+#include "ops_util.h"
 #include "status_command.h"
 #include "wire_client.h"
 
@@ -81,6 +82,19 @@ TEST_F(StatusTest, HealthyDaemonReportsBrokersQueueAndCounts) {
   EXPECT_NE(text.find("brokers up"), std::string::npos) << text;
   EXPECT_NE(text.find("7 delivered"), std::string::npos) << text;
   EXPECT_NE(text.find(" UP "), std::string::npos) << text;
+}
+
+TEST_F(StatusTest, CliStatusSubcommandIsAHealthCheck) {
+  ASSERT_TRUE(AskUntil(true).healthy());
+  const CommandResult ok =
+      RunCommand({KS_CLI_BIN, "status", "-s", socket_path()});
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("HEALTHY: kafka-sidecard"), std::string::npos)
+      << ok.output;
+  EXPECT_EQ(StopDaemon(), 0);
+  const CommandResult gone =
+      RunCommand({KS_CLI_BIN, "status", "-s", socket_path()});
+  EXPECT_EQ(gone.exit_code, 1) << gone.output;
 }
 
 class UnreachableKafkaTest : public StatusTest {
