@@ -16,6 +16,7 @@
 #include "config_secrets.h"
 #include "daemon_fixture.h"
 #include "ops_util.h"
+#include "producer.h"
 #include "wire_client.h"
 
 namespace kafka_sidecar::testing {
@@ -134,6 +135,31 @@ TEST(AccessRulesTest, SecretFileReadableByOthersIsReported) {
   no_secrets.config_file = path;
   chmod(path.c_str(), 0644);
   EXPECT_EQ(SecretFileWarning(no_secrets), "");
+}
+
+// The docs' SASL/SCRAM + TLS example reaches librdkafka as is (Debian's
+// librdkafka has SSL and SCRAM); a typo is an error naming the key.
+TEST(KafkaSecurityConfigTest, SaslScramOverTlsIsPassedToLibrdkafka) {
+  TempDir dir;
+  const std::string path = dir.path() + "/sidecar.toml";
+  std::ofstream(path) << R"([kafka]
+"bootstrap.servers" = "127.0.0.1:1"
+"security.protocol" = "SASL_SSL"
+"sasl.mechanisms"   = "SCRAM-SHA-512"
+"sasl.username"     = "sidecar-web-42"
+"sasl.password"     = "secret"
+)";
+  Config config;
+  ASSERT_TRUE(LoadConfigFile(path, &config).ok());
+  AckQueue acks;
+  auto producer = Producer::Create(config, acks, [] {});
+  EXPECT_TRUE(producer.ok()) << producer.status().message();
+
+  SetKafkaProperty(&config, "sasl.mechanisms", "SCRAM-SHA-999");
+  auto bad = Producer::Create(config, acks, [] {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("SCRAM-SHA-999"), std::string::npos)
+      << bad.status().message();
 }
 
 // The daemon, with the socket open to everyone (mode 0666 in a 0755 dir) so
