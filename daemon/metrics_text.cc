@@ -159,14 +159,18 @@ void RenderLatency(const MetricsView& v, Writer& w) {
 }
 
 void RenderKafka(const MetricsView& v, Writer& w) {
-  w.One("producer_queue_messages", "gauge",
-        "Records in the producer, not yet acknowledged (live).",
+  w.One("producer_outq_length", "gauge",
+        "rd_kafka_outq_len: records and protocol requests in the producer "
+        "(live).",
         static_cast<double>(v.producer_queue));
   w.One("kafka_brokers_up", "gauge", "Brokers whose connection is UP.",
         v.brokers_up);
   w.One("kafka_brokers", "gauge", "Brokers known.", v.brokers_total);
   if (!v.kafka) return;
   const KafkaStats& k = *v.kafka;
+  w.One("producer_queue_messages", "gauge",
+        "Records in the producer queues (statistics).",
+        static_cast<double>(k.queue_msgs));
   w.One("producer_queue_bytes", "gauge",
         "Bytes of records in the producer queues (statistics).",
         static_cast<double>(k.queue_bytes));

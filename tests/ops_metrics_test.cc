@@ -170,9 +170,10 @@ TEST_F(MetricsTest, BrokerStateAndRttComeFromStatistics) {
   client.Send(MakeProduce(1, "waiting", 1));
   ASSERT_TRUE(ScrapeUntil([&](const std::string& body) {
     text = body;
-    return MetricValue(body, "kafka_sidecar_inflight_records") == 1;
+    return MetricValue(body, "kafka_sidecar_inflight_records") == 1 &&
+           MetricValue(body, "kafka_sidecar_producer_queue_messages") == 1;
   })) << text;
-  EXPECT_EQ(MetricValue(text, "kafka_sidecar_producer_queue_messages"), 1);
+  EXPECT_GE(MetricValue(text, "kafka_sidecar_producer_outq_length"), 1);
   for (int id = 1; id <= 3; ++id) {
     rd_kafka_mock_broker_set_up(cluster_->get(), id);
   }
