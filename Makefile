@@ -58,7 +58,7 @@ test-tsan: deps
 	cmake --build $(BUILD_TSAN) -j $(JOBS)
 	cd $(BUILD_TSAN) && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) --timeout 900
 
-test: test-unit test-asan
+test: test-unit test-python test-asan
 
 demo: build
 	bash tools/demo.sh $(BUILD)

@@ -79,20 +79,29 @@ void Producer::PollLoop() {
   if (!batch_.empty() && acks_.Push(&batch_)) wake_();
 }
 
-rd_kafka_topic_t* Producer::Topic(const std::string& name) {
+// Returns a topic handle: cached (most records reuse the previous one), or
+// a fresh one the caller must destroy when the cache is full.
+rd_kafka_topic_t* Producer::Topic(const std::string& name, bool* owned) {
+  *owned = false;
+  if (last_topic_ != nullptr && name == last_topic_name_) return last_topic_;
   auto it = topics_.find(name);
-  if (it != topics_.end()) return it->second;
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, name.c_str(), nullptr);
-  if (rkt != nullptr && topics_.size() < kMaxCachedTopics) {
-    topics_.emplace(name, rkt);
+  if (it == topics_.end()) {
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, name.c_str(), nullptr);
+    if (rkt == nullptr || topics_.size() >= kMaxCachedTopics) {
+      *owned = rkt != nullptr;
+      return rkt;
+    }
+    it = topics_.emplace(name, rkt).first;
   }
-  return rkt;
+  last_topic_name_ = name;
+  last_topic_ = it->second;
+  return last_topic_;
 }
 
 rd_kafka_resp_err_t Producer::Produce(const v1::Record& r, uint64_t token) {
-  rd_kafka_topic_t* rkt = Topic(r.topic());
+  bool owned = false;
+  rd_kafka_topic_t* rkt = Topic(r.topic(), &owned);
   if (rkt == nullptr) return rd_kafka_last_error();
-  const bool cached = topics_.count(r.topic()) > 0;
   vus_.clear();
   auto add = [this](rd_kafka_vtype_t type) -> rd_kafka_vu_t& {
     vus_.emplace_back();
@@ -123,7 +132,7 @@ rd_kafka_resp_err_t Producer::Produce(const v1::Record& r, uint64_t token) {
         h.has_value() ? static_cast<ssize_t>(h.value().size()) : 0;
   }
   rd_kafka_error_t* error = rd_kafka_produceva(rk_, vus_.data(), vus_.size());
-  if (!cached) rd_kafka_topic_destroy(rkt);
+  if (owned) rd_kafka_topic_destroy(rkt);
   if (error == nullptr) return RD_KAFKA_RESP_ERR_NO_ERROR;
   const rd_kafka_resp_err_t err = rd_kafka_error_code(error);
   rd_kafka_error_destroy(error);

@@ -65,7 +65,7 @@ class Producer {
 
  private:
   Producer(AckQueue& acks, Wake wake) : acks_(acks), wake_(std::move(wake)) {}
-  rd_kafka_topic_t* Topic(const std::string& name);
+  rd_kafka_topic_t* Topic(const std::string& name, bool* owned);
   void PollLoop();
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg,
                          void* opaque);
@@ -76,6 +76,8 @@ class Producer {
   rd_kafka_t* rk_ = nullptr;
   std::unordered_map<std::string, rd_kafka_topic_t*> topics_;  // loop thread
   std::vector<rd_kafka_vu_t> vus_;                             // loop thread
+  std::string last_topic_name_;                                // loop thread
+  rd_kafka_topic_t* last_topic_ = nullptr;                     // loop thread
   std::vector<Ack> batch_;                                     // poll thread
   BrokerHealth brokers_;
   KafkaStatsBox stats_;

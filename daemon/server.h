@@ -92,7 +92,9 @@ class Server : public ConnectionOwner {
                     v1::RecordResult* result);
   bool HandleProduce(Connection& conn, v1::Request* req);
   bool QueueRecords(Connection& conn, uint64_t pending_id, Pending& p);
-  void RecordDone(Pending& p);
+  void FillResult(const Ack& ack, v1::RecordResult* result);
+  void ReportUnanswered(const Ack& ack);
+  void RecordsDone(const Pending& p, uint32_t n);
   void Complete(uint64_t pending_id);
   void ResumeStalled();
   void DropUnqueued(uint64_t pending_id);
@@ -124,6 +126,7 @@ class Server : public ConnectionOwner {
   uint64_t next_connection_id_ = 1;
   uint64_t next_pending_id_ = 1;
   std::unique_ptr<char[]> read_buffer_;
+  std::unique_ptr<char[]> request_block_;  // first arena block per frame
   // Shutdown state.
   bool shutting_down_ = false;
   bool purged_ = false;
