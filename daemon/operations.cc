@@ -146,7 +146,7 @@ std::pair<double, double> Operations::Rates(uint32_t* window_ms) const {
 std::vector<std::string> Operations::Problems() const {
   std::vector<std::string> problems;
   const auto& b = producer_.brokers();
-  if (b.up.load() == 0) {
+  if (!producer_.KafkaReachable()) {
     problems.push_back("Kafka unreachable: 0 of " +
                        std::to_string(b.total.load()) + " brokers up");
   }

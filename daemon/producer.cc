@@ -72,6 +72,10 @@ void Producer::StopPolling() {
 void Producer::PollLoop() {
   while (!stop_.load(std::memory_order_relaxed)) {
     rd_kafka_poll(rk_, 100);
+    if (batch_delivered_) {
+      last_delivery_ms_.store(NowMs(), std::memory_order_relaxed);
+      batch_delivered_ = false;
+    }
     if (!batch_.empty() && acks_.Push(&batch_)) wake_();
   }
   // Reports that arrived with the stop request still reach the loop.
@@ -139,6 +143,21 @@ rd_kafka_resp_err_t Producer::Produce(const v1::Record& r, uint64_t token) {
   return err;
 }
 
+int64_t Producer::NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Broker states come from statistics, which lag up to one interval (and
+// are absent for the first one); a delivery acknowledged moments ago is
+// proof of a reachable Kafka too.
+bool Producer::KafkaReachable() const {
+  if (brokers_.up.load() > 0) return true;
+  const int64_t last = last_delivery_ms_.load(std::memory_order_relaxed);
+  return last > 0 && NowMs() - last < kRecentDeliveryMs;
+}
+
 void Producer::PurgeAll() {
   rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 }
@@ -155,6 +174,7 @@ void Producer::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg,
   ack.timestamp_ms = rd_kafka_message_timestamp(msg, &tstype);
   ack.timestamp_type = static_cast<int8_t>(tstype);
   ack.persistence = static_cast<int8_t>(rd_kafka_message_status(msg));
+  self->batch_delivered_ |= msg->err == RD_KAFKA_RESP_ERR_NO_ERROR;
   if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     // rd_kafka_message_errstr() would return the payload for a delivery
     // report, so the detail is built here.

@@ -10,6 +10,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -59,6 +60,9 @@ class Producer {
   // Records handed to librdkafka and not yet reported.
   int OutQueueLength() const { return rd_kafka_outq_len(rk_); }
   const BrokerHealth& brokers() const { return brokers_; }
+  // A broker is up, or a record was acknowledged in the last few seconds.
+  // Any thread.
+  bool KafkaReachable() const;
   // The latest statistics snapshot (nullptr before the first). Any thread.
   std::shared_ptr<const KafkaStats> stats() const { return stats_.Latest(); }
   rd_kafka_t* handle() { return rk_; }
@@ -79,7 +83,12 @@ class Producer {
   std::string last_topic_name_;                                // loop thread
   rd_kafka_topic_t* last_topic_ = nullptr;                     // loop thread
   std::vector<Ack> batch_;                                     // poll thread
+  static int64_t NowMs();
+  static constexpr int64_t kRecentDeliveryMs = 3000;
+
   BrokerHealth brokers_;
+  bool batch_delivered_ = false;  // poll thread
+  std::atomic<int64_t> last_delivery_ms_{0};
   KafkaStatsBox stats_;
   std::atomic<bool> stop_{false};
   std::thread poller_;

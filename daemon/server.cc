@@ -271,7 +271,7 @@ void Server::HandlePing(Connection& conn, const v1::Request& req) {
   const auto& brokers = producer_.brokers();
   out->set_brokers_up(brokers.up.load());
   out->set_brokers_total(brokers.total.load());
-  out->set_kafka_reachable(brokers.up.load() > 0);
+  out->set_kafka_reachable(producer_.KafkaReachable());
   out->set_uptime_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::steady_clock::now() - started_)
                          .count());

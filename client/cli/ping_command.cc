@@ -6,15 +6,21 @@ namespace kafka_sidecar::cli {
 
 void PrintPingInfo(const PingInfo& info, std::FILE* out) {
   const double uptime_s = std::chrono::duration<double>(info.uptime).count();
+  // Broker states arrive with librdkafka's first statistics, a second or so
+  // after the daemon starts.
+  char brokers[64] = "broker states not reported yet";
+  if (info.brokers_total > 0) {
+    std::snprintf(brokers, sizeof(brokers), "%u/%u brokers up",
+                  info.brokers_up, info.brokers_total);
+  }
   std::fprintf(out,
                "daemon:      kafka-sidecard %s (protocol %u)\n"
-               "kafka:       %s (%u/%u brokers up)\n"
+               "kafka:       %s (%s)\n"
                "in flight:   %llu records\n"
                "connections: %u\n"
                "uptime:      %.1f s\n",
                info.daemon_version.c_str(), info.protocol_version,
-               info.kafka_reachable ? "reachable" : "UNREACHABLE",
-               info.brokers_up, info.brokers_total,
+               info.kafka_reachable ? "reachable" : "UNREACHABLE", brokers,
                static_cast<unsigned long long>(info.in_flight_records),
                info.connections, uptime_s);
 }
