@@ -103,7 +103,10 @@ void Server::FinishShutdown() {
                connections_.size());
   std::vector<Connection*> conns;
   for (auto& [id, conn] : connections_) conns.push_back(conn.get());
-  for (Connection* conn : conns) conn->CloseAfterFlush();
+  for (Connection* conn : conns) {
+    conn->inflight_records = 0;  // every request of it was answered above
+    conn->CloseAfterFlush();
+  }
   FlushDirty();
   if (connections_.empty()) {
     Done();
