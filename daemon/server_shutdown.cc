@@ -105,6 +105,12 @@ void Server::FinishShutdown() {
   for (auto& [id, conn] : connections_) conns.push_back(conn.get());
   for (Connection* conn : conns) {
     conn->inflight_records = 0;  // every request of it was answered above
+    // The last frame tells the client that a request without an answer was
+    // never read (safe to send again), unlike a bare EOF after a crash.
+    SendError(*conn, 0, v1::ERROR_CODE_SHUTTING_DOWN,
+              "the daemon is shutting down: every request it read has been "
+              "answered; requests without an answer were not read and not "
+              "sent to Kafka");
     conn->CloseAfterFlush();
   }
   FlushDirty();
