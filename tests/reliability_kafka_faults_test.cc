@@ -158,15 +158,23 @@ class LongOutageTest : public DaemonTest {
   }
 };
 
+// Everything on partition 0, so the broker connection used is the one that
+// is up (a new connection would wait for its own handshake, not send).
+pb::Request OnPartition0(uint64_t id, const std::string& topic, int n) {
+  pb::Request req = MakeProduce(id, topic, n);
+  for (auto& r : *req.mutable_produce()->mutable_records()) r.set_partition(0);
+  return req;
+}
+
 TEST_F(LongOutageTest, RecordsTimeOutWithTheirPersistenceStatus) {
   WireClient client(socket_path());
-  client.Send(MakeProduce(1, "long-outage", 1));
+  client.Send(OnPartition0(1, "long-outage", 1));
   auto resp = client.Receive();
   ASSERT_TRUE(resp && resp->produce().results(0).has_delivered());
 
   // Brokers down: the records never leave the daemon, not persisted.
   SetAllBrokers(*cluster_, false);
-  client.Send(MakeProduce(2, "long-outage", 5));
+  client.Send(OnPartition0(2, "long-outage", 5));
   resp = client.Receive();
   ASSERT_TRUE(resp && resp->has_produce());
   for (const auto& r : resp->produce().results()) {
@@ -178,7 +186,7 @@ TEST_F(LongOutageTest, RecordsTimeOutWithTheirPersistenceStatus) {
   }
   SetAllBrokers(*cluster_, true);
   // Kafka is back (the idempotent producer renews its epoch first).
-  client.Send(MakeProduce(5, "long-outage", 1));
+  client.Send(OnPartition0(5, "long-outage", 1));
   resp = client.Receive(30000);
   ASSERT_TRUE(resp && resp->produce().results(0).has_delivered())
       << resp->DebugString();
@@ -188,7 +196,7 @@ TEST_F(LongOutageTest, RecordsTimeOutWithTheirPersistenceStatus) {
   for (int32_t b = 1; b <= 3; ++b) {
     rd_kafka_mock_broker_set_rtt(cluster_->get(), b, 4000);
   }
-  client.Send(MakeProduce(3, "long-outage", 5));
+  client.Send(OnPartition0(3, "long-outage", 5));
   resp = client.Receive();
   ASSERT_TRUE(resp && resp->has_produce());
   for (const auto& r : resp->produce().results()) {
@@ -200,7 +208,7 @@ TEST_F(LongOutageTest, RecordsTimeOutWithTheirPersistenceStatus) {
     rd_kafka_mock_broker_set_rtt(cluster_->get(), b, 0);
   }
   // The daemon (and its idempotent producer) go on afterwards.
-  client.Send(MakeProduce(4, "long-outage", 3));
+  client.Send(OnPartition0(4, "long-outage", 3));
   resp = client.Receive(30000);
   ASSERT_TRUE(resp && resp->has_produce());
   for (const auto& r : resp->produce().results()) {
