@@ -195,6 +195,16 @@ std::vector<Case> Cases() {
                    })),
                    false,
                    {RecordError(13, "_UNKNOWN_PARTITION")}});
+  // librdkafka 2.0.2 freed the headers twice when the partition does not
+  // exist (confluentinc/librdkafka#4627): this crashed the daemon.
+  cases.push_back({"headers and a partition that does not exist",
+                   Serialized(OneRecord(21, [](pb::Record* r) {
+                     r->set_partition(1000);
+                     r->add_headers()->set_key("a");
+                     r->add_headers()->set_value("b");
+                   })),
+                   false,
+                   {RecordError(21, "_UNKNOWN_PARTITION")}});
   cases.push_back({"partition INT32_MIN",
                    Serialized(OneRecord(14, [](pb::Record* r) {
                      r->set_partition(INT32_MIN);
