@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <fstream>
 
 namespace kafka_sidecar::testing {
@@ -75,7 +76,10 @@ std::optional<int> DaemonProcess::Wait(std::chrono::milliseconds timeout) {
   const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
   if (pidfd < 0) return std::nullopt;
   pollfd pfd{pidfd, POLLIN, 0};
-  const int ready = poll(&pfd, 1, static_cast<int>(timeout.count()));
+  int ready;
+  do {
+    ready = poll(&pfd, 1, static_cast<int>(timeout.count()));
+  } while (ready < 0 && errno == EINTR);
   close(pidfd);
   if (ready <= 0) return std::nullopt;
   int status = 0;
