@@ -60,6 +60,16 @@ void FillKafkaError(rd_kafka_resp_err_t err, const std::string& detail,
   out->set_persistence(persistence);
 }
 
+std::string DescribeRecordError(rd_kafka_resp_err_t err,
+                                const std::string& topic, int32_t partition) {
+  std::string out = std::string(rd_kafka_err2str(err)) + " (topic '" + topic;
+  if (partition >= 0)
+    out += "', partition " + std::to_string(partition);
+  else
+    out += "'";
+  return out + ")";
+}
+
 void FillDaemonError(pb::ErrorCode code, const std::string& message,
                      pb::Error* out) {
   out->set_code(code);

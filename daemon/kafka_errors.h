@@ -22,6 +22,10 @@ pb::Persistence ToPersistence(rd_kafka_msg_status_t status);
 void FillKafkaError(rd_kafka_resp_err_t err, const std::string& detail,
                     pb::Persistence persistence, pb::Error* out);
 
+// "<librdkafka's text> (topic 't', partition p)"; partition -1 is omitted.
+std::string DescribeRecordError(rd_kafka_resp_err_t err,
+                                const std::string& topic, int32_t partition);
+
 // One of the daemon's own failures; never persisted.
 void FillDaemonError(pb::ErrorCode code, const std::string& message,
                      pb::Error* out);

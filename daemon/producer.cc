@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kafka_errors.h"
+
 namespace kafka_sidecar {
 namespace {
 
@@ -159,9 +161,7 @@ void Producer::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg,
     // rd_kafka_message_errstr() would return the payload for a delivery
     // report, so the detail is built here.
     ack.topic = rd_kafka_topic_name(msg->rkt);
-    ack.error_detail = std::string(rd_kafka_err2str(msg->err)) + " (topic '" +
-                       ack.topic + "', partition " +
-                       std::to_string(msg->partition) + ")";
+    ack.error_detail = DescribeRecordError(msg->err, ack.topic, msg->partition);
   }
 }
 

@@ -355,8 +355,12 @@ bool Server::QueueRecords(Connection& conn, uint64_t pending_id, Pending& p) {
                       "the producer queue is full (fail_fast was requested)",
                       result->mutable_error());
     } else {
-      FillKafkaError(err, "", v1::PERSISTENCE_NOT_PERSISTED,
-                     result->mutable_error());
+      FillKafkaError(
+          err,
+          DescribeRecordError(err, record.topic(),
+                              record.has_partition() ? record.partition()
+                                                     : RD_KAFKA_PARTITION_UA),
+          v1::PERSISTENCE_NOT_PERSISTED, result->mutable_error());
     }
     if (p.ack == v1::ACK_MODE_NONE) {
       spdlog::warn("record to '{}' failed (ack mode NONE): {}", record.topic(),

@@ -1,0 +1,96 @@
+"""How a pending request delivers its outcome, shared by both clients.
+
+finish(value, exc) is called exactly once: on the connection's reader
+(thread or event loop), or on the caller's thread for a local failure.
+"""
+
+import _thread
+import logging
+
+from . import _protocol as wire
+from .errors import ConnectionLostError, ProduceTimeoutError, \
+    UnsupportedVersionError
+
+log = logging.getLogger("kafka_sidecar")
+
+# Request ids come from a counter starting at 1; the handshake takes the top.
+HELLO_ID = 2**64 - 1
+
+
+class Latch:
+    """Blocks one caller; cheaper than a Future on the hot path."""
+
+    __slots__ = ("kind", "topics", "lock", "value", "exc")
+
+    def __init__(self, kind, topics):
+        self.kind = kind
+        self.topics = topics
+        self.lock = _thread.allocate_lock()
+        self.lock.acquire()
+        self.value = self.exc = None
+
+    def finish(self, value, exc):
+        self.value, self.exc = value, exc
+        self.lock.release()
+
+    def wait(self, timeout):
+        if not self.lock.acquire(True, -1 if timeout is None else timeout):
+            raise ProduceTimeoutError(
+                "no answer from the daemon within %ss; the request is still "
+                "in flight and its outcome unknown" % timeout)
+        if self.exc is not None:
+            raise self.exc
+        return self.value
+
+
+class FutureWaiter:
+    __slots__ = ("kind", "topics", "future")
+
+    def __init__(self, kind, topics, future):
+        self.kind = kind
+        self.topics = topics
+        self.future = future
+
+    def finish(self, value, exc):
+        if self.future.done():  # cancelled by the caller
+            return
+        if exc is not None:
+            self.future.set_exception(exc)
+        else:
+            self.future.set_result(value)
+
+
+class CallbackWaiter:
+    __slots__ = ("kind", "topics", "callback")
+
+    def __init__(self, kind, topics, callback):
+        self.kind = kind
+        self.topics = topics
+        self.callback = callback
+
+    def finish(self, value, exc):
+        try:
+            self.callback(exc, value)
+        except Exception:  # a user bug must not kill the reader thread
+            log.exception("kafka_sidecar: on_delivery callback raised")
+
+
+class HelloWaiter:
+    __slots__ = ("kind", "topics", "conn")
+
+    def __init__(self, conn):
+        self.kind = wire.HELLO
+        self.topics = None
+        self.conn = conn
+
+    def finish(self, value, exc):
+        if isinstance(exc, ConnectionLostError):
+            return
+        if exc is not None:
+            log.error("kafka_sidecar: handshake failed: %s", exc)
+            if isinstance(exc, UnsupportedVersionError):
+                self.conn.die(exc)
+            return
+        self.conn.version = value.version
+        if value.max_frame_bytes:
+            self.conn.max_frame_bytes = value.max_frame_bytes

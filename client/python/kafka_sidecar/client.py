@@ -1,0 +1,454 @@
+"""Synchronous, thread-safe client: one pipelined connection per process.
+
+Any thread may call any method. All threads share one Unix socket: frames
+are queued whole and written by whichever thread finds no writer active
+(one send for everything queued meanwhile), and one reader thread per
+connection matches responses to requests by id, so many requests are in
+flight at once and the daemon batches them into Kafka.
+
+Lifetime: nothing connects until the first request. A connection that dies
+(daemon restarted) fails its in-flight requests with ConnectionLostError and
+the next request opens a new one. After os.fork() the child drops what it
+inherited (without touching the parent's socket) and connects on its own.
+"""
+
+import itertools
+import logging
+import os
+import socket
+import threading
+import time
+import weakref
+from concurrent.futures import Future
+
+from . import _protocol as wire
+from ._waiters import (HELLO_ID, CallbackWaiter, FutureWaiter, HelloWaiter,
+                       Latch)
+from .errors import (ClientClosedError, ConnectionLostError,
+                     DaemonUnavailableError, KafkaSidecarError, ProduceError)
+
+log = logging.getLogger("kafka_sidecar")
+
+_CONNECT_TIMEOUT = 5.0
+_RECV_BYTES = 256 * 1024
+_MAX_QUEUED_BYTES = 4 * 1024 * 1024
+
+
+class _NotSent(Exception):
+    """The connection was dead before the frame went out; safe to retry."""
+
+
+class _Connection:
+    """One socket and its reader thread. Dies once; never reused after."""
+
+    def __init__(self, path, client_name):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(_CONNECT_TIMEOUT)
+        try:
+            sock.connect(path)
+        except OSError as e:
+            sock.close()
+            raise DaemonUnavailableError(
+                "cannot reach kafka-sidecar daemon at %s: %s; nothing was sent"
+                % (path, e.strerror or e)) from None
+        sock.settimeout(None)
+        self.sock = sock
+        self.path = path
+        self.pid = os.getpid()
+        self.pending = {}
+        # Guards pending, dead and the outgoing queue below.
+        self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)
+        self.outq = []  # frames waiting for the active writer
+        self.queued_bytes = 0
+        self.writing = False  # some thread is in _write_queued()
+        self.dead = False
+        self.death = None  # why it died, for diagnostics
+        self.version = None
+        self.max_frame_bytes = wire.DEFAULT_MAX_FRAME_BYTES
+        self.reader = threading.Thread(target=self._read_loop, daemon=True,
+                                       name="kafka-sidecar-reader")
+        self.reader.start()
+        # Pipelined: requests may follow before the answer arrives. If this
+        # send fails the connection is dead and the first request redials.
+        try:
+            self.submit(HELLO_ID, wire.hello_frame(HELLO_ID, client_name),
+                        HelloWaiter(self))
+        except _NotSent:
+            pass
+
+    def submit(self, req_id, data, waiter):
+        """Queues one frame for sending; raises _NotSent if the connection
+        was already dead (nothing sent, safe to retry elsewhere).
+
+        Write combining: the first thread to find no writer active becomes
+        the writer and sends everything queued meanwhile by other threads in
+        one sendall(), so 16 threads cost a few syscalls, not 16. The queue
+        is bounded: past _MAX_QUEUED_BYTES callers wait, which carries the
+        daemon's backpressure (it stops reading) to every producing thread.
+        """
+        with self.cond:
+            while self.queued_bytes > _MAX_QUEUED_BYTES and not self.dead:
+                self.cond.wait()
+            if self.dead:
+                raise _NotSent()
+            if waiter is not None:
+                self.pending[req_id] = waiter
+            self.outq.append(data)
+            self.queued_bytes += len(data)
+            if self.writing:
+                return
+            self.writing = True
+        self._write_queued()
+
+    def _write_queued(self):
+        while True:
+            with self.cond:
+                if not self.outq or self.dead:
+                    self.writing = False
+                    self.outq = []
+                    self.queued_bytes = 0
+                    self.cond.notify_all()
+                    return
+                chunk = self.outq[0] if len(self.outq) == 1 else \
+                    b"".join(self.outq)
+                self.outq = []
+                self.queued_bytes = 0
+                self.cond.notify_all()
+            try:
+                self.sock.sendall(chunk)
+            except OSError as e:
+                # Frames in this chunk may be partly written: their requests
+                # are failed as "outcome unknown" by die().
+                self.die(ConnectionLostError("send to daemon failed: %s" % e))
+
+    def unanswered(self):
+        """Requests still waiting for an answer (the handshake excluded)."""
+        with self.lock:
+            return len(self.pending) - (HELLO_ID in self.pending)
+
+    def wait_written(self, timeout):
+        """Waits until every queued frame went to the kernel (fire-and-forget
+        records are the daemon's from there)."""
+        with self.cond:
+            self.cond.wait_for(lambda: self.dead or not (self.outq or
+                                                         self.writing),
+                               timeout)
+
+    def _read_loop(self):
+        frames = wire.FrameBuffer()
+        why = "daemon closed the connection"
+        try:
+            while True:
+                data = self.sock.recv(_RECV_BYTES)
+                if not data:
+                    break
+                for payload in frames.feed(data):
+                    self._dispatch(wire.parse_response(payload))
+        except OSError as e:
+            why = "connection error: %s" % e
+        except Exception as e:  # corrupt stream: protobuf or framing error
+            log.exception("kafka_sidecar: bad data from daemon")
+            why = "bad data from daemon: %s" % e
+        finally:
+            if self.death is not None:
+                why = "%s (%s)" % (why, self.death)
+            self.die(ConnectionLostError(
+                "%s with the request in flight; outcome unknown" % why))
+            if self.pid == os.getpid():
+                self.sock.close()
+
+    def _dispatch(self, resp):
+        if resp.id == 0:  # connection-level error, e.g. frame too large
+            err = ProduceError.from_pb(resp.error)
+            log.error("kafka_sidecar: daemon reported: %s", err)
+            self.death = str(err)
+            return
+        with self.lock:
+            waiter = self.pending.pop(resp.id, None)
+        if waiter is None:
+            log.warning("kafka_sidecar: response for unknown id %d", resp.id)
+            return
+        value, exc = wire.interpret(waiter.kind, waiter.topics, resp)
+        waiter.finish(value, exc)
+
+    def die(self, exc):
+        """Fails everything in flight with `exc` and shuts the socket."""
+        with self.cond:
+            first = not self.dead
+            self.dead = True
+            pending, self.pending = self.pending, {}
+            unsent, self.outq = len(self.outq), []
+            self.queued_bytes = 0
+            self.cond.notify_all()
+        if unsent:
+            # Requests among them fail below; fire-and-forget ones are lost.
+            log.warning("kafka_sidecar: connection died with %d frames not "
+                        "yet sent: %s", unsent, exc)
+        if first and self.pid == os.getpid():
+            try:  # wakes the reader, which closes the fd
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        for waiter in pending.values():
+            waiter.finish(None, exc)
+
+    def abandon_after_fork(self):
+        """In a forked child: forget the parent's connection, never shut it
+        down (that would cut the parent's socket too), just drop our fd."""
+        self.dead = True
+        self.pending = {}
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+_clients = weakref.WeakSet()
+
+
+def _after_fork_in_child():
+    for client in list(_clients):
+        client._reset_after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class Client:
+    """Synchronous kafka-sidecar client; share one instance per process.
+
+    Constructing it never touches the socket: an app starts even while the
+    daemon or Kafka is down; requests made meanwhile raise
+    DaemonUnavailableError (or pass it to their future / callback).
+    """
+
+    def __init__(self, socket_path=None, *, client_name=None):
+        self.socket_path = wire.resolve_socket_path(socket_path)
+        self.client_name = client_name
+        self._ids = itertools.count(1)
+        self._init_state()
+        _clients.add(self)
+
+    def _init_state(self):
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        self._conn = None
+        self._closed = False
+
+    def _reset_after_fork(self):
+        conn = self._conn
+        closed = self._closed
+        self._init_state()
+        self._closed = closed
+        if conn is not None:
+            conn.abandon_after_fork()
+
+    # -- plumbing ----------------------------------------------------------
+
+    def _connection(self):
+        if self._pid != os.getpid():  # forked without the at-fork hook
+            self._reset_after_fork()
+        conn = self._conn
+        if conn is not None and not conn.dead:
+            return conn
+        with self._lock:
+            if self._closed:
+                raise ClientClosedError("client is closed; nothing was sent")
+            conn = self._conn
+            if conn is None or conn.dead:
+                conn = _Connection(self.socket_path,
+                                   self.client_name or
+                                   wire.default_client_name())
+                self._conn = conn
+            return conn
+
+    def _check_not_in_callback(self):
+        conn = self._conn
+        if conn is not None and conn.reader.ident == threading.get_ident():
+            raise RuntimeError("blocking kafka_sidecar call inside an "
+                               "on_delivery callback would deadlock; use "
+                               "send() or produce_async() there")
+
+    def _submit(self, make_frame, waiter):
+        """Sends a request built by make_frame(id); raises if not sent."""
+        req_id = next(self._ids)
+        data = make_frame(req_id)
+        for _ in range(2):  # a dead connection found on send: one redial
+            conn = self._connection()
+            too_big = wire.check_frame_size(data, conn.max_frame_bytes)
+            if too_big is not None:
+                raise too_big
+            try:
+                conn.submit(req_id, data, waiter)
+                return
+            except _NotSent:
+                pass
+        raise DaemonUnavailableError(
+            "connection to the daemon at %s keeps dropping; nothing was sent"
+            % self.socket_path)
+
+    # -- produce -----------------------------------------------------------
+
+    def produce(self, topic, value, key=None, headers=None, partition=None,
+                timestamp=None, timeout=None):
+        """Produces one record and blocks until Kafka acknowledged it.
+
+        Returns RecordMetadata; raises ProduceError (Kafka or daemon said
+        no), DaemonUnavailableError (nothing sent), ConnectionLostError or
+        ProduceTimeoutError (outcome unknown).
+        """
+        self._check_not_in_callback()
+        waiter = Latch(wire.ONE, topic)
+        self._submit(lambda i: wire.produce_frame(
+            i, wire.ACK_DELIVERED, topic, value, key, headers, partition,
+            timestamp), waiter)
+        return waiter.wait(timeout)
+
+    def produce_async(self, topic, value, key=None, headers=None,
+                      partition=None, timestamp=None):
+        """Like produce() but returns a concurrent.futures.Future at once."""
+        future = Future()
+        future.set_running_or_notify_cancel()
+        waiter = FutureWaiter(wire.ONE, topic, future)
+        data = lambda i: wire.produce_frame(  # noqa: E731
+            i, wire.ACK_DELIVERED, topic, value, key, headers, partition,
+            timestamp)
+        try:
+            self._submit(data, waiter)
+        except (TypeError, ValueError):
+            raise
+        except Exception as e:
+            future.set_exception(e)
+        return future
+
+    def send(self, topic, value, key=None, headers=None, partition=None,
+             timestamp=None, on_delivery=None):
+        """Hands a record over and returns at once.
+
+        With on_delivery, ``on_delivery(err, metadata)`` is called once the
+        outcome is known (on the client's reader thread: keep it short, and
+        do not produce from it). Without it the record is fire-and-forget
+        (ack mode NONE): the daemon logs and counts failures; only a daemon
+        that cannot be reached raises here.
+        """
+        ack = wire.ACK_NONE if on_delivery is None else wire.ACK_DELIVERED
+        waiter = None
+        if on_delivery is not None:
+            waiter = CallbackWaiter(wire.ONE, topic, on_delivery)
+        data = lambda i: wire.produce_frame(  # noqa: E731
+            i, ack, topic, value, key, headers, partition, timestamp)
+        try:
+            self._submit(data, waiter)
+        except (TypeError, ValueError):
+            raise
+        except Exception as e:
+            if on_delivery is None:
+                raise
+            waiter.finish(None, e)
+
+    def produce_batch(self, records, timeout=None):
+        """Produces many records and waits for all of them.
+
+        `records` holds Record objects or dicts (topic, value, key, headers,
+        partition, timestamp). Returns a list in the same order with, for
+        each record, its RecordMetadata or an exception instance: the
+        daemon's ProduceError for it, or ConnectionLostError /
+        ProduceTimeoutError when the answer for its part never came. A batch
+        too big for one frame is split into several pipelined requests.
+        Raises only when nothing could be sent (DaemonUnavailableError,
+        ClientClosedError) or for invalid arguments.
+        """
+        self._check_not_in_callback()
+        records = list(records)
+        if not records:
+            return []
+        conn = self._conn
+        limit = conn.max_frame_bytes if conn is not None else \
+            wire.DEFAULT_MAX_FRAME_BYTES
+        out = [None] * len(records)
+        waits = []
+        for i, (req, topics, first) in enumerate(wire.batch_requests(
+                wire.ACK_DELIVERED, records, limit)):
+            if isinstance(req, Exception):
+                out[first] = req
+                continue
+            waiter = Latch(wire.BATCH, topics)
+            try:
+                self._submit(lambda n, req=req: wire.request_frame(req, n),
+                             waiter)
+            except (DaemonUnavailableError, ClientClosedError) as e:
+                if not waits:
+                    raise
+                waiter.finish(None, e)
+            waits.append((first, len(topics), waiter))
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for first, n, waiter in waits:
+            left = None if deadline is None else max(
+                0.0, deadline - time.monotonic())
+            try:
+                out[first:first + n] = waiter.wait(left)
+            except KafkaSidecarError as e:
+                out[first:first + n] = [e] * n
+        return out
+
+    def ping(self, timeout=10.0):
+        """Asks the daemon for its status (is Kafka reachable, ...)."""
+        self._check_not_in_callback()
+        waiter = Latch(wire.PING, None)
+        self._submit(wire.ping_frame, waiter)
+        return waiter.wait(timeout)
+
+    # -- lifetime ----------------------------------------------------------
+
+    def flush(self, timeout=None):
+        """Waits until every request awaiting an answer has one.
+
+        Returns how many are still outstanding (0 unless timeout expired).
+        Fire-and-forget records are waited for until written to the
+        socket: from there they are the daemon's.
+        """
+        if self._pid != os.getpid():
+            self._reset_after_fork()
+        conn = self._conn
+        if conn is None:
+            return 0
+        deadline = None if timeout is None else time.monotonic() + timeout
+        conn.wait_written(timeout)
+        # Polled rather than signalled: keeps a lock off every record's path.
+        pause = 0.0005
+        while True:
+            left = conn.unanswered()
+            if left == 0 or (deadline is not None and
+                             time.monotonic() >= deadline):
+                return left
+            time.sleep(pause)
+            pause = min(pause * 2, 0.01)
+
+    def close(self, timeout=None):
+        """Flushes (bounded by timeout), then closes the connection.
+
+        Requests still outstanding then fail with ConnectionLostError.
+        Idempotent.
+        """
+        if self._closed:
+            return
+        self.flush(timeout)
+        with self._lock:
+            self._closed = True
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.die(ConnectionLostError("client closed with the request in "
+                                         "flight; outcome unknown"))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        state = "closed" if self._closed else (
+            "connected" if self._conn is not None and not self._conn.dead
+            else "idle")
+        return "<kafka_sidecar.Client %s %s>" % (self.socket_path, state)

@@ -1,0 +1,165 @@
+#include "kafka_sidecar/client.h"
+
+#include <cstdlib>
+#include <memory>
+#include <utility>
+
+#include "client_impl.h"
+#include "convert.h"
+#include "frame_codec.h"
+#include "local_errors.h"
+#include "wire_encoder.h"
+
+namespace kafka_sidecar {
+namespace {
+
+using Access = internal::RecordBatchAccess;
+using Results = std::vector<Result<RecordMetadata>>;
+
+RecordBatch BatchOf(const Record& record) {
+  RecordBatch batch;
+  batch.Add(record);
+  return batch;
+}
+
+RecordBatch BatchOf(const std::vector<Record>& records) {
+  RecordBatch batch;
+  for (const Record& record : records) batch.Add(record);
+  return batch;
+}
+
+// Results for a request that gets no answer: each record is only "sent".
+Results Unanswered(const Status& sent,
+                   const std::vector<RecordBatch::TopicRun>& topics) {
+  if (!sent.ok()) return FailAll(sent.error(), topics);
+  Results results;
+  for (const auto& run : topics) {
+    for (size_t i = 0; i < run.count; ++i) {
+      results.push_back(RecordMetadata{.topic = run.topic});
+    }
+  }
+  return results;
+}
+
+std::string PingFrame(uint64_t id) {
+  v1::Request request;
+  request.set_id(id);
+  request.mutable_ping();
+  std::string frame;
+  AppendFrame(request.SerializeAsString(), &frame);
+  return frame;
+}
+
+}  // namespace
+
+std::string DefaultSocketPath() {
+  const char* path = std::getenv("KAFKA_SIDECAR_SOCKET");
+  if (path != nullptr && *path != '\0') return path;
+  return "/run/kafka-sidecar/kafka-sidecar.sock";
+}
+
+Client::Client(ClientOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+Client::~Client() = default;
+
+void Client::ProduceBatchAsync(const RecordBatch& batch, AckMode ack,
+                               BatchCallback callback) {
+  if (batch.empty()) {
+    callback({});
+    return;
+  }
+  const std::string_view encoded = Access::Encoded(batch);
+  const uint64_t id = impl_->NextId();
+  std::string prefix;
+  std::string suffix;
+  wire::AppendProducePrefix(id, encoded.size(), ack, &prefix);
+  wire::AppendProduceSuffix(ack, &suffix);
+  const std::string_view pieces[] = {prefix, encoded, suffix};
+  if (ack == AckMode::kNone) {
+    callback(Unanswered(impl_->SubmitOneWay(pieces), Access::Topics(batch)));
+    return;
+  }
+  impl_->Submit(
+      id, pieces,
+      [topics = Access::Topics(batch), ack,
+       callback = std::move(callback)](Result<const v1::Response*> response) {
+        callback(response.ok() ? ToRecordResults(**response, topics, ack)
+                               : FailAll(response.error(), topics));
+      });
+}
+
+void Client::ProduceBatchAsync(const std::vector<Record>& records, AckMode ack,
+                               BatchCallback callback) {
+  ProduceBatchAsync(BatchOf(records), ack, std::move(callback));
+}
+
+Results Client::ProduceBatch(const std::vector<Record>& records, AckMode ack) {
+  std::promise<Results> promise;
+  std::future<Results> future = promise.get_future();
+  ProduceBatchAsync(records, ack, [&promise](Results results) {
+    promise.set_value(std::move(results));
+  });
+  return future.get();
+}
+
+void Client::ProduceAsync(const Record& record, RecordCallback callback,
+                          AckMode ack) {
+  ProduceBatchAsync(BatchOf(record), ack,
+                    [callback = std::move(callback)](Results results) {
+                      callback(std::move(results.front()));
+                    });
+}
+
+std::future<Result<RecordMetadata>> Client::ProduceFuture(const Record& record,
+                                                          AckMode ack) {
+  auto promise = std::make_shared<std::promise<Result<RecordMetadata>>>();
+  std::future<Result<RecordMetadata>> future = promise->get_future();
+  ProduceAsync(
+      record,
+      [promise](Result<RecordMetadata> result) {
+        promise->set_value(std::move(result));
+      },
+      ack);
+  return future;
+}
+
+Result<RecordMetadata> Client::Produce(const Record& record, AckMode ack) {
+  return ProduceFuture(record, ack).get();
+}
+
+Status Client::Send(const Record& record) {
+  Results results = ProduceBatch({record}, AckMode::kNone);
+  if (!results.front().ok()) return results.front().error();
+  return {};
+}
+
+Result<PingInfo> Client::Ping() {
+  std::promise<Result<PingInfo>> promise;
+  std::future<Result<PingInfo>> future = promise.get_future();
+  const uint64_t id = impl_->NextId();
+  const std::string frame = PingFrame(id);
+  const std::string_view pieces[] = {frame};
+  impl_->Submit(id, pieces, [&promise](Result<const v1::Response*> response) {
+    if (!response.ok()) {
+      promise.set_value(response.error());
+    } else if ((*response)->has_ping()) {
+      promise.set_value(FromProto((*response)->ping()));
+    } else if ((*response)->has_error()) {
+      promise.set_value(FromProto((*response)->error()));
+    } else {
+      promise.set_value(
+          ProtocolError("daemon answered a ping with another "
+                        "kind of response"));
+    }
+  });
+  return future.get();
+}
+
+Status Client::Flush(std::chrono::milliseconds timeout) {
+  return impl_->Flush(timeout);
+}
+
+size_t Client::in_flight() const { return impl_->in_flight(); }
+
+}  // namespace kafka_sidecar
