@@ -203,7 +203,13 @@ TEST_F(BackpressureTest, NonReaderAndOutageWriterStayWithinTheMemoryBound) {
               static_cast<long long>(reader_sent.load()) * 100 * kValueBytes /
                   1000000,
               static_cast<unsigned long long>(writer_sent.load()));
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // Sanitizer runtimes keep freed memory in quarantine and add shadow
+  // memory: the bound is about the daemon, so it is checked in plain builds.
+  std::printf("sanitizer build: RSS bound not checked\n");
+#else
   EXPECT_LT(peak_kib, bound_kib);
+#endif
 
   never_reads.ShutdownWrite();  // unblocks the reader thread's send
   reader_thread.join();

@@ -118,7 +118,11 @@ TEST_F(OutageTest, EverythingSentDuringAnOutageIsDeliveredExactlyOnce) {
   };
   ASSERT_TRUE(PollUntil(reachable, std::chrono::seconds(10)));
   send(0, 300);
-  receive(100);  // Kafka is serving; 200 requests still on their way.
+  // Nothing is in flight when the brokers go: librdkafka 2.0.2's mock
+  // cluster does not deduplicate by producer sequence number as Kafka does
+  // for the idempotent producer, so a request whose response an outage cut
+  // off would be stored twice by the mock (not by Kafka) when retried.
+  receive(300);
   SetAllBrokers(*cluster_, false);
   send(300, kRequests);
   // The outage lasts until the daemon has noticed it (its broker view,
@@ -134,7 +138,7 @@ TEST_F(OutageTest, EverythingSentDuringAnOutageIsDeliveredExactlyOnce) {
   // anything.
   std::this_thread::sleep_for(std::chrono::seconds(5));
   SetAllBrokers(*cluster_, true);
-  receive(kRequests - 100);
+  receive(kRequests - 300);
   EXPECT_EQ(errors, 0);
   EXPECT_EQ(answers.size(), static_cast<size_t>(kRequests));
   for (const auto& [id, n] : answers) EXPECT_EQ(n, 1) << "request " << id;
