@@ -18,7 +18,7 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config clang \
   python3-kafka python3-fastapi python3-uvicorn python3-httpx gunicorn \
   systemd util-linux procps
 
-.PHONY: all deps build test test-unit test-asan test-tsan test-python fuzz demo bench format clean
+.PHONY: all deps build install test test-unit test-asan test-tsan test-python fuzz demo bench format clean
 
 all: build
 
@@ -38,6 +38,12 @@ $(BUILD)/build.ninja: | deps
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
+# Binaries, systemd units, sysusers.d entry and /etc/kafka-sidecar config
+# (docs/operations.md). Honours DESTDIR; the prefix is the configured one:
+# make install CMAKE_FLAGS="-G Ninja -DCMAKE_INSTALL_PREFIX=/usr" (fresh BUILD).
+install: build
+	cmake --install $(BUILD)
+
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
@@ -54,7 +60,7 @@ test-tsan: deps
 	cmake --build $(BUILD_TSAN) -j $(JOBS)
 	cd $(BUILD_TSAN) && TSAN_OPTIONS="halt_on_error=1 suppressions=$(abspath tools/tsan/suppressions.txt)" ctest --output-on-failure -j $(JOBS) --timeout 900
 
-test: test-unit test-asan
+test: test-unit test-python test-asan
 
 # libFuzzer over frame decoding + request handling of an in-process daemon
 # (clang, ASan+UBSan), for FUZZ_SECONDS, starting from the committed seeds.

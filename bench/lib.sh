@@ -18,7 +18,7 @@ trap ks_cleanup EXIT
 ks_spawn() {
   local name=$1; shift
   mkfifo "$KS_TMP/$name.out"
-  "$@" >"$KS_TMP/$name.out" 2>"$KS_TMP/$name.err" &
+  "$@" <"${KS_STDIN:-/dev/null}" >"$KS_TMP/$name.out" 2>"$KS_TMP/$name.err" &
   KS_PID=$!
   KS_PIDS+=($KS_PID)
   exec {KS_OUT_FD}<"$KS_TMP/$name.out"
@@ -42,9 +42,10 @@ ks_read_line() {
 # fault-injection commands to it).
 ks_start_cluster() {
   mkfifo "$KS_TMP/mock.in"
-  ks_spawn mock "$BUILD/tools/kafka-sidecar-mock" --brokers "${1:-3}" \
-    <"$KS_TMP/mock.in"
-  exec {KS_MOCK_FD}>"$KS_TMP/mock.in"  # keeps its stdin open
+  # Opened read-write so it does not block; held open so stdin never ends.
+  exec {KS_MOCK_FD}<>"$KS_TMP/mock.in"
+  KS_STDIN=$KS_TMP/mock.in ks_spawn mock "$BUILD/tools/kafka-sidecar-mock" \
+    --brokers "${1:-3}"
   KS_BOOTSTRAP=$(ks_read_line "$KS_OUT_FD" "bootstrap: ")
 }
 

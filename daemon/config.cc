@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 
+#include "access_rules_config.h"
 #include "version.h"
 
 namespace kafka_sidecar {
@@ -71,6 +72,8 @@ Status ReadTopLevel(const std::string& key, const toml::node& node, Config* c) {
   const std::map<std::string, Reader> readers = {
       {"socket", [&] { return ReadString(node, key, &c->socket_path); }},
       {"log_level", [&] { return ReadString(node, key, &c->log_level); }},
+      {"metrics_listen",
+       [&] { return ReadString(node, key, &c->metrics_listen); }},
       {"socket_mode",
        [&] {
          std::string text;
@@ -131,6 +134,10 @@ Status LoadConfigFile(const std::string& path, Config* config) {
       if (!node.is_table())
         return Status::Error(path + ": kafka: expected a table");
       s = ReadKafkaTable(*node.as_table(), config);
+    } else if (name == "access") {
+      if (!node.is_table())
+        return Status::Error(path + ": access: expected a table");
+      s = ParseAccessRules(*node.as_table(), &config->access);
     } else {
       s = ReadTopLevel(name, node, config);
     }
@@ -145,7 +152,7 @@ Result<Config> ParseCommandLine(int argc, const char* const* argv,
   CLI::App app{
       "kafka-sidecard: produce to Kafka from any local process "
       "through a Unix socket"};
-  std::string config_file, socket, bootstrap, log_level, mode;
+  std::string config_file, socket, bootstrap, log_level, mode, metrics;
   std::vector<std::string> props;
   uint32_t shutdown_ms = 0, max_frame = 0;
   int dev_brokers = 0;
@@ -170,6 +177,9 @@ Result<Config> ParseCommandLine(int argc, const char* const* argv,
       "on SIGTERM, wait this long for Kafka before failing the rest");
   app.add_option("--max-frame-bytes", max_frame, "largest accepted frame")
       ->check(CLI::Range(1024u, 1u << 30));
+  app.add_option("--metrics-listen", metrics,
+                 "serve Prometheus metrics on HOST:PORT (PORT alone: "
+                 "127.0.0.1:PORT)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -185,7 +195,9 @@ Result<Config> ParseCommandLine(int argc, const char* const* argv,
   Config config;
   if (!config_file.empty()) {
     if (Status s = LoadConfigFile(config_file, &config); !s.ok()) return s;
+    config.config_file = config_file;
   }
+  if (!metrics.empty()) config.metrics_listen = metrics;
   if (!socket.empty()) config.socket_path = socket;
   if (!mode.empty()) {
     auto parsed = ParseMode(mode);

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "access_rules.h"
 #include "status.h"
 
 namespace kafka_sidecar {
@@ -33,6 +34,12 @@ struct Config {
   uint32_t max_pending_output_bytes = 8 << 20;
   // SIGTERM: how long to wait for Kafka before failing what is left.
   uint32_t shutdown_timeout_ms = 10000;
+  // The file named by --config, re-read on SIGHUP; empty if none.
+  std::string config_file;
+  // [access]: who may connect and which topics each peer may write.
+  AccessRules access;
+  // Prometheus endpoint, "HOST:PORT" or "PORT" (then 127.0.0.1); empty: off.
+  std::string metrics_listen;
 };
 
 // Sets `key` = `value` for librdkafka (replacing an earlier value).

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "frame_codec.h"
+#include "peer_credentials.h"
 #include "sidecar.pb.h"
 
 namespace kafka_sidecar {
@@ -80,6 +81,8 @@ class Connection {
 
   // Records of this connection handed to Kafka and not yet answered.
   uint32_t inflight_records = 0;
+  // Who connected (SO_PEERCRED), read once on accept.
+  PeerCredentials peer;
   // Peer half-closed its side: close once everything is answered.
   bool peer_done() const { return peer_done_; }
   size_t pending_output() const { return out_.size() + writing_bytes_; }

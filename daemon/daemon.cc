@@ -37,6 +37,7 @@ Status Daemon::Init() {
   ack_async_.data = this;
   uv_async_init(&loop_, &stop_async_, [](uv_async_t* a) {
     auto* self = static_cast<Daemon*>(a->data);
+    self->ops_->OnStopping();
     self->server_->BeginShutdown([self] { self->OnShutdownDone(); });
   });
   stop_async_.data = this;
@@ -57,7 +58,9 @@ Status Daemon::Init() {
   if (!producer.ok()) return producer.status();
   producer_ = std::move(producer.value());
   server_ = std::make_unique<Server>(&loop_, config_, *producer_);
-  return server_->Listen();
+  ops_ = std::make_unique<Operations>(&loop_, config_, *server_, *producer_);
+  if (Status s = ops_->Listen(); !s.ok()) return s;
+  return ops_->Start();
 }
 
 Daemon::~Daemon() {
@@ -72,6 +75,7 @@ Daemon::~Daemon() {
 }
 
 void Daemon::CloseOwnHandles() {
+  if (ops_) ops_->Close();
   for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&ack_async_),
                          reinterpret_cast<uv_handle_t*>(&stop_async_),
                          reinterpret_cast<uv_handle_t*>(&sigterm_),
@@ -85,6 +89,7 @@ int Daemon::Run() {
   spdlog::info("serving {} (Kafka: {})", config_.socket_path,
                dev_bootstrap().empty() ? "configured bootstrap servers"
                                        : "embedded dev cluster");
+  ops_->OnRunning();
   uv_run(&loop_, UV_RUN_DEFAULT);
   loop_ready_ = false;
   if (const int rc = uv_loop_close(&loop_); rc != 0) {

@@ -16,6 +16,7 @@
 #include "ack_queue.h"
 #include "config.h"
 #include "mock_cluster.h"
+#include "operations.h"
 #include "producer.h"
 #include "server.h"
 #include "status.h"
@@ -42,6 +43,8 @@ class Daemon {
   // Loop-thread state: read only from the loop or after Run() returned.
   const Counters& counters() const { return server_->counters(); }
   MockCluster* dev_cluster() { return mock_.get(); }
+  // systemd, metrics, reloads; loop thread after Run() started.
+  Operations& operations() { return *ops_; }
 
  private:
   explicit Daemon(Config config) : config_(std::move(config)) {}
@@ -61,6 +64,7 @@ class Daemon {
   std::unique_ptr<MockCluster> mock_;
   std::unique_ptr<Producer> producer_;
   std::unique_ptr<Server> server_;
+  std::unique_ptr<Operations> ops_;
 };
 
 }  // namespace kafka_sidecar

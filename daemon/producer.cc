@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <nlohmann/json.hpp>
-
 #include "kafka_errors.h"
 
 namespace kafka_sidecar {
@@ -81,20 +79,29 @@ void Producer::PollLoop() {
   if (!batch_.empty() && acks_.Push(&batch_)) wake_();
 }
 
-rd_kafka_topic_t* Producer::Topic(const std::string& name) {
+// Returns a topic handle: cached (most records reuse the previous one), or
+// a fresh one the caller must destroy when the cache is full.
+rd_kafka_topic_t* Producer::Topic(const std::string& name, bool* owned) {
+  *owned = false;
+  if (last_topic_ != nullptr && name == last_topic_name_) return last_topic_;
   auto it = topics_.find(name);
-  if (it != topics_.end()) return it->second;
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, name.c_str(), nullptr);
-  if (rkt != nullptr && topics_.size() < kMaxCachedTopics) {
-    topics_.emplace(name, rkt);
+  if (it == topics_.end()) {
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, name.c_str(), nullptr);
+    if (rkt == nullptr || topics_.size() >= kMaxCachedTopics) {
+      *owned = rkt != nullptr;
+      return rkt;
+    }
+    it = topics_.emplace(name, rkt).first;
   }
-  return rkt;
+  last_topic_name_ = name;
+  last_topic_ = it->second;
+  return last_topic_;
 }
 
 rd_kafka_resp_err_t Producer::Produce(const v1::Record& r, uint64_t token) {
-  rd_kafka_topic_t* rkt = Topic(r.topic());
+  bool owned = false;
+  rd_kafka_topic_t* rkt = Topic(r.topic(), &owned);
   if (rkt == nullptr) return rd_kafka_last_error();
-  const bool cached = topics_.count(r.topic()) > 0;
   vus_.clear();
   auto add = [this](rd_kafka_vtype_t type) -> rd_kafka_vu_t& {
     vus_.emplace_back();
@@ -133,7 +140,7 @@ rd_kafka_resp_err_t Producer::Produce(const v1::Record& r, uint64_t token) {
     add(RD_KAFKA_VTYPE_HEADERS).u.headers = headers;
   }
   rd_kafka_error_t* error = rd_kafka_produceva(rk_, vus_.data(), vus_.size());
-  if (!cached) rd_kafka_topic_destroy(rkt);
+  if (owned) rd_kafka_topic_destroy(rkt);
   if (error == nullptr) return RD_KAFKA_RESP_ERR_NO_ERROR;
   if (headers != nullptr) rd_kafka_headers_destroy(headers);  // still ours
   const rd_kafka_resp_err_t err = rd_kafka_error_code(error);
@@ -165,25 +172,15 @@ void Producer::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg,
   }
 }
 
-// Counts brokers that librdkafka reports UP. Brokers learned from metadata
-// have a node id >= 0; before any is known, the bootstrap entries count.
+// Counts brokers that librdkafka reports UP (see ParseKafkaStats for which
+// count) and publishes the snapshot for metrics and status.
 int Producer::OnStats(rd_kafka_t*, char* json, size_t len, void* opaque) {
   auto* self = static_cast<Producer*>(opaque);
-  const auto doc = nlohmann::json::parse(json, json + len, nullptr, false);
-  if (doc.is_discarded() || !doc.contains("brokers")) return 0;
-  uint32_t up = 0, total = 0, boot_up = 0, boot_total = 0;
-  for (const auto& [name, broker] : doc["brokers"].items()) {
-    const bool is_up = broker.value("state", "") == "UP";
-    if (broker.value("nodeid", -1) >= 0) {
-      ++total;
-      up += is_up;
-    } else {
-      ++boot_total;
-      boot_up += is_up;
-    }
-  }
-  self->brokers_.up.store(total > 0 ? up : boot_up);
-  self->brokers_.total.store(total > 0 ? total : boot_total);
+  auto stats = ParseKafkaStats(std::string_view(json, len));
+  if (stats == nullptr) return 0;
+  self->brokers_.up.store(stats->brokers_up());
+  self->brokers_.total.store(static_cast<uint32_t>(stats->brokers.size()));
+  self->stats_.Publish(std::move(stats));
   return 0;  // librdkafka frees the JSON
 }
 

@@ -19,6 +19,7 @@
 
 #include "ack_queue.h"
 #include "config.h"
+#include "kafka_stats.h"
 #include "sidecar.pb.h"
 #include "status.h"
 
@@ -58,11 +59,13 @@ class Producer {
   // Records handed to librdkafka and not yet reported.
   int OutQueueLength() const { return rd_kafka_outq_len(rk_); }
   const BrokerHealth& brokers() const { return brokers_; }
+  // The latest statistics snapshot (nullptr before the first). Any thread.
+  std::shared_ptr<const KafkaStats> stats() const { return stats_.Latest(); }
   rd_kafka_t* handle() { return rk_; }
 
  private:
   Producer(AckQueue& acks, Wake wake) : acks_(acks), wake_(std::move(wake)) {}
-  rd_kafka_topic_t* Topic(const std::string& name);
+  rd_kafka_topic_t* Topic(const std::string& name, bool* owned);
   void PollLoop();
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg,
                          void* opaque);
@@ -73,8 +76,11 @@ class Producer {
   rd_kafka_t* rk_ = nullptr;
   std::unordered_map<std::string, rd_kafka_topic_t*> topics_;  // loop thread
   std::vector<rd_kafka_vu_t> vus_;                             // loop thread
+  std::string last_topic_name_;                                // loop thread
+  rd_kafka_topic_t* last_topic_ = nullptr;                     // loop thread
   std::vector<Ack> batch_;                                     // poll thread
   BrokerHealth brokers_;
+  KafkaStatsBox stats_;
   std::atomic<bool> stop_{false};
   std::thread poller_;
 };

@@ -16,6 +16,7 @@ namespace kafka_sidecar {
 namespace {
 
 constexpr size_t kReadBufferBytes = 64 * 1024;
+constexpr size_t kRequestBlockBytes = 1 << 20;
 // A delivery token: pending request id in the high bits, record index in
 // the low kIndexBits. Token 0 means "nobody waits for this record".
 constexpr int kIndexBits = 20;
@@ -67,8 +68,10 @@ Server::Server(uv_loop_t* loop, const Config& config, Producer& producer)
     : loop_(loop),
       config_(config),
       producer_(producer),
+      access_(std::make_shared<AccessRules>(config.access)),
       started_(std::chrono::steady_clock::now()),
-      read_buffer_(new char[kReadBufferBytes]) {
+      read_buffer_(new char[kReadBufferBytes]),
+      request_block_(new char[kRequestBlockBytes]) {
   uv_check_init(loop_, &check_);
   check_.data = this;
   uv_check_start(&check_, &Server::OnCheck);
@@ -124,7 +127,9 @@ void Server::OnConnection(uv_stream_t* listener, int status) {
   if (const int rc = ref.Accept(listener); rc != 0) {
     spdlog::warn("accept failed: {}", uv_strerror(rc));
     ref.Close();
+    return;
   }
+  self->AdmitPeer(ref);
 }
 
 uv_buf_t Server::ReadBuffer() {
@@ -191,7 +196,13 @@ void Server::OnOversizeFrame(Connection& conn, uint32_t announced) {
 
 bool Server::OnFrame(Connection& conn, std::string_view payload) {
   counters_.bytes_in += payload.size() + kFrameHeaderBytes;
-  v1::Request req;
+  // The request lives only while its frame is handled: parse it onto an
+  // arena whose first block is reused, so most frames cost no malloc.
+  google::protobuf::ArenaOptions options;
+  options.initial_block = request_block_.get();
+  options.initial_block_size = kRequestBlockBytes;
+  google::protobuf::Arena arena(options);
+  auto& req = *google::protobuf::Arena::CreateMessage<v1::Request>(&arena);
   if (!req.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     ++counters_.requests_invalid;
     SendError(conn, 0, v1::ERROR_CODE_INVALID_REQUEST,
@@ -205,6 +216,9 @@ bool Server::OnFrame(Connection& conn, std::string_view payload) {
       return true;
     case v1::Request::kPing:
       HandlePing(conn, req);
+      return true;
+    case v1::Request::kStatus:
+      HandleStatus(conn, req);
       return true;
     case v1::Request::kProduce:
       return HandleProduce(conn, &req);
@@ -292,18 +306,11 @@ bool Server::HandleProduce(Connection& conn, v1::Request* req) {
     return true;
   }
   const uint64_t pending_id = next_pending_id_++;
-  auto pending = std::make_unique<Pending>();
+  auto pending = std::make_unique<Pending>(conn.id(), request_id, *produce);
   Pending& p = *pending;
-  p.conn_id = conn.id();
-  p.ack = produce->ack();
-  p.fail_fast = produce->fail_fast();
-  p.request.Swap(produce);
-  p.response.set_id(request_id);
-  auto* results = p.response.mutable_produce()->mutable_results();
-  results->Reserve(count);
-  for (int i = 0; i < count; ++i) results->Add();
   pending_.emplace(pending_id, std::move(pending));
   if (QueueRecords(conn, pending_id, p)) return true;
+  p.OwnRecords();  // the frame goes away; the unqueued records must not
   stalled_.emplace_back(conn.id(), pending_id);
   return false;
 }
@@ -313,13 +320,22 @@ bool Server::HandleProduce(Connection& conn, v1::Request* req) {
 bool Server::QueueRecords(Connection& conn, uint64_t pending_id, Pending& p) {
   const uint32_t n = p.size();
   const bool delivered = p.ack == v1::ACK_MODE_DELIVERED;
+  const std::string* valid_topic = nullptr;  // most batches use one topic
   for (; p.next < n; ++p.next) {
-    const v1::Record& record = p.request.records(static_cast<int>(p.next));
+    const v1::Record& record = p.record(p.next);
     v1::RecordResult* result = p.result(p.next);
-    if (std::string why = CheckTopicName(record.topic()); !why.empty()) {
+    if (valid_topic != nullptr && record.topic() == *valid_topic) {
+      // checked already
+    } else if (std::string why = CheckTopicName(record.topic()); !why.empty()) {
       FillKafkaError(RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION,
                      "invalid topic '" + record.topic() + "': " + why,
                      v1::PERSISTENCE_NOT_PERSISTED, result->mutable_error());
+      ++counters_.records_failed;
+      continue;
+    } else {
+      valid_topic = &record.topic();
+    }
+    if (!TopicAllowed(conn, record.topic(), result)) {
       ++counters_.records_failed;
       continue;
     }
@@ -367,7 +383,7 @@ bool Server::QueueRecords(Connection& conn, uint64_t pending_id, Pending& p) {
                    rd_kafka_err2str(err));
     }
   }
-  p.request.Clear();  // librdkafka holds copies now
+  p.ReleaseRecords();  // librdkafka holds copies now
   if (conn.inflight_records >= config_.max_inflight_records_per_connection) {
     conn.Pause(Connection::kInflightFull);
   }
@@ -379,69 +395,92 @@ void Server::Complete(uint64_t pending_id) {
   auto it = pending_.find(pending_id);
   std::unique_ptr<Pending> p = std::move(it->second);
   pending_.erase(it);
+  metrics_.CountProduce(p->ack, p->response().produce(),
+                        std::chrono::duration<double>(
+                            std::chrono::steady_clock::now() - p->arrived)
+                            .count());
   if (p->ack == v1::ACK_MODE_NONE) return;
   Connection* conn = Find(p->conn_id);
   if (conn == nullptr) {
     ++counters_.responses_dropped;
     return;
   }
-  conn->Send(p->response);
+  conn->Send(p->response());
 }
 
 void Server::OnAcks(std::vector<Ack>* acks) {
+  // Reports of one request arrive together: resolve the request (and, at
+  // the end of its run, its connection) once per run, not once per record.
   uint64_t cached_id = 0;
   Pending* cached = nullptr;
+  uint32_t run = 0;  // records of `cached` reported in this run
   for (Ack& ack : *acks) {
     const bool ok = ack.err == RD_KAFKA_RESP_ERR_NO_ERROR;
     ok ? ++counters_.records_delivered : ++counters_.records_failed;
+    if (!ok) {
+      ++metrics_.delivery_errors[rd_kafka_err2name(
+          static_cast<rd_kafka_resp_err_t>(ack.err))];
+    }
     if (ack.token == 0) {
-      if (!ok) {
-        ++counters_.records_unanswered_failures;
-        spdlog::warn(
-            "record to '{}' failed after it was accepted: {} ({})", ack.topic,
-            rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(ack.err)),
-            ack.error_detail);
-      }
+      if (!ok) ReportUnanswered(ack);
       continue;
     }
     const uint64_t pending_id = ack.token >> kIndexBits;
     if (pending_id != cached_id) {
+      if (cached != nullptr) RecordsDone(*cached, run);
       auto it = pending_.find(pending_id);
       cached = it == pending_.end() ? nullptr : it->second.get();
       cached_id = pending_id;
+      run = 0;
     }
     if (cached == nullptr) continue;  // answered already (shutdown deadline)
-    v1::RecordResult* result =
-        cached->result(static_cast<uint32_t>(ack.token & kIndexMask));
-    if (ok) {
-      auto* md = result->mutable_delivered();
-      md->set_partition(ack.partition);
-      md->set_offset(ack.offset);
-      md->set_timestamp_ms(ack.timestamp_ms);
-      md->set_timestamp_type(
-          static_cast<v1::TimestampType>(ack.timestamp_type));
-    } else {
-      FillKafkaError(
-          static_cast<rd_kafka_resp_err_t>(ack.err), ack.error_detail,
-          ToPersistence(static_cast<rd_kafka_msg_status_t>(ack.persistence)),
-          result->mutable_error());
-    }
-    RecordDone(*cached);
-    if (cached->remaining == 0 && cached->next == cached->size()) {
+    FillResult(ack,
+               cached->result(static_cast<uint32_t>(ack.token & kIndexMask)));
+    ++run;
+    if (--cached->remaining == 0 && cached->all_queued()) {
+      RecordsDone(*cached, run);
       Complete(pending_id);
       cached = nullptr;
       cached_id = 0;
     }
   }
+  if (cached != nullptr) RecordsDone(*cached, run);
   acks->clear();
   ResumeStalled();
 }
 
-void Server::RecordDone(Pending& p) {
-  --p.remaining;
+void Server::FillResult(const Ack& ack, v1::RecordResult* result) {
+  if (ack.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    auto* md = result->mutable_delivered();
+    md->set_partition(ack.partition);
+    md->set_offset(ack.offset);
+    md->set_timestamp_ms(ack.timestamp_ms);
+    md->set_timestamp_type(static_cast<v1::TimestampType>(ack.timestamp_type));
+    return;
+  }
+  FillKafkaError(
+      static_cast<rd_kafka_resp_err_t>(ack.err), ack.error_detail,
+      ToPersistence(static_cast<rd_kafka_msg_status_t>(ack.persistence)),
+      result->mutable_error());
+}
+
+// A record accepted with ACK_MODE_ACCEPTED or NONE failed: nobody waits for
+// it, so the log and the counters are where it shows.
+void Server::ReportUnanswered(const Ack& ack) {
+  ++counters_.records_unanswered_failures;
+  spdlog::warn("record to '{}' failed after it was accepted: {} ({})",
+               ack.topic,
+               rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(ack.err)),
+               ack.error_detail);
+}
+
+// `n` records of `p` were reported: they no longer count against its
+// connection's in-flight limit.
+void Server::RecordsDone(const Pending& p, uint32_t n) {
+  if (n == 0) return;
   Connection* conn = Find(p.conn_id);
   if (conn == nullptr) return;
-  --conn->inflight_records;
+  conn->inflight_records -= n;
   if (conn->inflight_records <=
       config_.max_inflight_records_per_connection / 2) {
     conn->Resume(Connection::kInflightFull);
@@ -454,7 +493,7 @@ void Server::DropUnqueued(uint64_t pending_id) {
   if (it == pending_.end()) return;
   Pending& p = *it->second;
   p.next = p.size();
-  p.request.Clear();
+  p.ReleaseRecords();
   if (p.remaining == 0) pending_.erase(it);
 }
 

@@ -17,10 +17,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "access_rules.h"
 #include "ack_queue.h"
 #include "config.h"
 #include "connection.h"
 #include "counters.h"
+#include "metrics.h"
 #include "pending_request.h"
 #include "producer.h"
 #include "status.h"
@@ -38,6 +40,16 @@ class Server : public ConnectionOwner {
   // replaced; a socket another live process serves is an error.
   Status Listen();
 
+  // Serves a listening socket handed over by systemd (server_ops.cc).
+  Status Adopt(int fd);
+
+  // Replaces the access rules (SIGHUP); open connections keep going and
+  // their next records are checked against the new rules.
+  void SetAccessRules(const AccessRules& rules);
+  // Fills the parts of a status answer the server does not own.
+  using StatusSource = std::function<void(v1::StatusResponse*)>;
+  void SetStatusSource(StatusSource source) { status_source_ = source; }
+
   // Delivery reports taken from the AckQueue.
   void OnAcks(std::vector<Ack>* acks);
 
@@ -50,6 +62,12 @@ class Server : public ConnectionOwner {
 
   const Counters& counters() const { return counters_; }
   size_t connection_count() const { return connections_.size(); }
+  const OpsMetrics& metrics() const { return metrics_; }
+  OpsMetrics& mutable_metrics() { return metrics_; }
+  size_t pending_count() const { return pending_.size(); }
+  // DELIVERED records handed to Kafka that clients still wait for.
+  uint64_t InflightRecords() const;
+  bool shutting_down() const { return shutting_down_; }
 
   // ConnectionOwner:
   bool OnFrame(Connection& conn, std::string_view payload) override;
@@ -65,9 +83,18 @@ class Server : public ConnectionOwner {
   static void OnCheck(uv_check_t* check);
   void HandleHello(Connection& conn, const v1::Request& req);
   void HandlePing(Connection& conn, const v1::Request& req);
+  void HandleStatus(Connection& conn, const v1::Request& req);
+  // Reads the peer's credentials; closes the connection if it may not
+  // connect. Returns whether it may.
+  bool AdmitPeer(Connection& conn);
+  // Whether the peer may write `topic`; if not, fills `result`.
+  bool TopicAllowed(Connection& conn, const std::string& topic,
+                    v1::RecordResult* result);
   bool HandleProduce(Connection& conn, v1::Request* req);
   bool QueueRecords(Connection& conn, uint64_t pending_id, Pending& p);
-  void RecordDone(Pending& p);
+  void FillResult(const Ack& ack, v1::RecordResult* result);
+  void ReportUnanswered(const Ack& ack);
+  void RecordsDone(const Pending& p, uint32_t n);
   void Complete(uint64_t pending_id);
   void ResumeStalled();
   void DropUnqueued(uint64_t pending_id);
@@ -84,6 +111,9 @@ class Server : public ConnectionOwner {
   const Config& config_;
   Producer& producer_;
   Counters counters_;
+  OpsMetrics metrics_;
+  std::shared_ptr<const AccessRules> access_;
+  StatusSource status_source_;
   const std::chrono::steady_clock::time_point started_;
   uv_pipe_t listener_;
   bool listening_ = false;
@@ -97,6 +127,7 @@ class Server : public ConnectionOwner {
   uint64_t next_connection_id_ = 1;
   uint64_t next_pending_id_ = 1;
   std::unique_ptr<char[]> read_buffer_;
+  std::unique_ptr<char[]> request_block_;  // first arena block per frame
   // Shutdown state.
   bool shutting_down_ = false;
   bool purged_ = false;

@@ -55,7 +55,7 @@ void Server::FailStalled() {
                       p.result(p.next)->mutable_error());
       ++counters_.records_failed;
     }
-    p.request.Clear();
+    p.ReleaseRecords();
     if (p.remaining == 0) Complete(pending_id);
     // Frames buffered behind the stalled request are answered now too.
     if (Connection* conn = Find(conn_id)) conn->Resume(Connection::kStalled);

@@ -12,6 +12,7 @@
 #include "line_reader.h"
 #include "ping_command.h"
 #include "produce_command.h"
+#include "status_command.h"
 
 namespace {
 
@@ -103,10 +104,24 @@ int main(int argc, char** argv) {
   CLI::App* ping =
       app.add_subcommand("ping", "show the daemon's health and Kafka's");
   AddSocketOption(*ping, &ping_options.socket_path);
+  kafka_sidecar::cli::StatusOptions status_options;
+  status_options.socket_path = kafka_sidecar::DefaultSocketPath();
+  double status_timeout_s = 5;
+  CLI::App* status = app.add_subcommand(
+      "status",
+      "the daemon's health report; exit 0 healthy, 1 unhealthy (for health "
+      "checks)");
+  AddSocketOption(*status, &status_options.socket_path);
+  status->add_option("--timeout", status_timeout_s, "seconds to wait")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (produce->parsed()) return RunProduce(produce_args);
   if (ping->parsed()) {
     return kafka_sidecar::cli::RunPing(ping_options, stdout, stderr);
+  }
+  if (status->parsed()) {
+    status_options.timeout_ms = static_cast<int>(status_timeout_s * 1000);
+    return kafka_sidecar::cli::RunStatus(status_options, stdout, stderr);
   }
   return 2;
 }
