@@ -2,6 +2,8 @@
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_TSAN ?= build-tsan
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
 PYTHON     ?= /usr/bin/python3
 CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -16,7 +18,7 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config clang \
   python3-kafka python3-fastapi python3-uvicorn python3-httpx gunicorn \
   systemd util-linux procps
 
-.PHONY: all deps build install test test-unit test-asan test-tsan test-python demo bench format clean
+.PHONY: all deps build install test test-unit test-asan test-tsan test-python fuzz demo bench format clean
 
 all: build
 
@@ -56,9 +58,22 @@ test-asan: deps
 test-tsan: deps
 	cmake -S . -B $(BUILD_TSAN) $(CMAKE_FLAGS) -DSANITIZE=thread
 	cmake --build $(BUILD_TSAN) -j $(JOBS)
-	cd $(BUILD_TSAN) && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) --timeout 900
+	cd $(BUILD_TSAN) && TSAN_OPTIONS="halt_on_error=1 suppressions=$(abspath tools/tsan/suppressions.txt)" ctest --output-on-failure -j $(JOBS) --timeout 900
 
 test: test-unit test-python test-asan
+
+# libFuzzer over frame decoding + request handling of an in-process daemon
+# (clang, ASan+UBSan), for FUZZ_SECONDS, starting from the committed seeds.
+# New inputs go to $(BUILD_FUZZ)/corpus, never into the source tree.
+fuzz: deps
+	cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+	  -DSANITIZE=address,undefined -DKS_FUZZ=ON -DBUILD_TESTING=OFF
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target request_fuzzer
+	mkdir -p $(BUILD_FUZZ)/corpus
+	ASAN_OPTIONS=detect_leaks=0 $(BUILD_FUZZ)/fuzz/request_fuzzer \
+	  -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=30 -detect_leaks=0 \
+	  -print_final_stats=1 $(BUILD_FUZZ)/corpus fuzz/corpus
 
 demo: build
 	bash tools/demo.sh $(BUILD)
@@ -70,4 +85,4 @@ format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN) $(BUILD_FUZZ)

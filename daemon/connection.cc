@@ -155,10 +155,13 @@ void Connection::CloseAfterFlush() {
   MaybeFinish();
 }
 
+// Closes once every request read is answered and the answers are written:
+// after the peer's EOF, and also when the daemon gave up on the stream (an
+// oversize frame), so the requests before it still get their answers.
 void Connection::MaybeFinish() {
   if (closing_ || pending_output() > 0) return;
-  if (close_after_flush_ ||
-      (peer_done_ && inflight_records == 0 && !(paused_ & kStalled))) {
+  const bool answered = inflight_records == 0 && !(paused_ & kStalled);
+  if ((close_after_flush_ || peer_done_) && answered) {
     if (decoder_.buffered() > 0 && !close_after_flush_) {
       spdlog::warn(
           "connection {}: peer closed inside a frame ({} bytes "

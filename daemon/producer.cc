@@ -128,16 +128,25 @@ rd_kafka_resp_err_t Producer::Produce(const v1::Record& r, uint64_t token) {
     v.u.mem.ptr = const_cast<char*>(r.key().data());
     v.u.mem.size = r.key().size();
   }
-  for (const auto& h : r.headers()) {
-    auto& v = add(RD_KAFKA_VTYPE_HEADER);
-    v.u.header.name = h.key().c_str();
-    v.u.header.val = h.has_value() ? h.value().data() : nullptr;
-    v.u.header.size =
-        h.has_value() ? static_cast<ssize_t>(h.value().size()) : 0;
+  // Headers go in as one list we own until produceva succeeds. With
+  // VTYPE_HEADER items librdkafka (2.0.2, still in 2.x: issue #4627) frees
+  // its own list twice when the partition does not exist: a crash any
+  // client could cause.
+  rd_kafka_headers_t* headers = nullptr;
+  if (r.headers_size() > 0) {
+    headers = rd_kafka_headers_new(static_cast<size_t>(r.headers_size()));
+    for (const auto& h : r.headers()) {
+      rd_kafka_header_add(
+          headers, h.key().data(), static_cast<ssize_t>(h.key().size()),
+          h.has_value() ? h.value().data() : nullptr,
+          h.has_value() ? static_cast<ssize_t>(h.value().size()) : 0);
+    }
+    add(RD_KAFKA_VTYPE_HEADERS).u.headers = headers;
   }
   rd_kafka_error_t* error = rd_kafka_produceva(rk_, vus_.data(), vus_.size());
   if (owned) rd_kafka_topic_destroy(rkt);
   if (error == nullptr) return RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (headers != nullptr) rd_kafka_headers_destroy(headers);  // still ours
   const rd_kafka_resp_err_t err = rd_kafka_error_code(error);
   rd_kafka_error_destroy(error);
   return err;

@@ -104,6 +104,7 @@ class Server : public ConnectionOwner {
   void FailStalled();
   void OnShutdownTick();
   void FinishShutdown();
+  void ForceClose();
   void Done();
 
   uv_loop_t* loop_;

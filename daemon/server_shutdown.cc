@@ -11,6 +11,10 @@ namespace {
 constexpr uint64_t kShutdownTickMs = 20;
 // After the purge at the deadline, how long purge reports may take.
 constexpr auto kPurgeGrace = std::chrono::seconds(3);
+// Once everything is answered, how long peers get to read their answers
+// before their connections are closed regardless: a peer that never reads
+// must not hold the daemon up.
+constexpr uint64_t kCloseGraceMs = 1000;
 
 }  // namespace
 
@@ -99,9 +103,38 @@ void Server::FinishShutdown() {
                connections_.size());
   std::vector<Connection*> conns;
   for (auto& [id, conn] : connections_) conns.push_back(conn.get());
-  for (Connection* conn : conns) conn->CloseAfterFlush();
+  for (Connection* conn : conns) {
+    conn->inflight_records = 0;  // every request of it was answered above
+    // The last frame tells the client that a request without an answer was
+    // never read (safe to send again), unlike a bare EOF after a crash.
+    SendError(*conn, 0, v1::ERROR_CODE_SHUTTING_DOWN,
+              "the daemon is shutting down: every request it read has been "
+              "answered; requests without an answer were not read and not "
+              "sent to Kafka");
+    conn->CloseAfterFlush();
+  }
   FlushDirty();
-  if (connections_.empty()) Done();
+  if (connections_.empty()) {
+    Done();
+    return;
+  }
+  uv_timer_start(
+      &shutdown_timer_,
+      [](uv_timer_t* t) { static_cast<Server*>(t->data)->ForceClose(); },
+      kCloseGraceMs, 0);
+}
+
+// Peers that did not read their answers within the grace lose them.
+void Server::ForceClose() {
+  std::vector<Connection*> conns;
+  for (auto& [id, conn] : connections_) conns.push_back(conn.get());
+  for (Connection* conn : conns) {
+    spdlog::warn(
+        "shutdown: connection {} did not read its last {} bytes of "
+        "responses within {} ms; closing it",
+        conn->id(), conn->pending_output(), kCloseGraceMs);
+    conn->Close();
+  }
 }
 
 void Server::Done() {
