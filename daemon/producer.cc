@@ -9,8 +9,13 @@ namespace {
 
 // Producer settings the daemon relies on unless the operator overrides them.
 constexpr std::pair<const char*, const char*> kDefaults[] = {
-    {"enable.idempotence", "true"},     {"acks", "all"},
-    {"statistics.interval.ms", "1000"}, {"linger.ms", "5"},
+    {"enable.idempotence", "true"},
+    {"acks", "all"},
+    {"statistics.interval.ms", "1000"},
+    {"linger.ms", "5"},
+    // librdkafka's 1 GiB default is far more than a per-host sidecar should
+    // hold; the count limit (100,000 messages) usually binds first anyway.
+    {"queue.buffering.max.kbytes", "131072"},
     {"client.id", "kafka-sidecar"},
 };
 
