@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\rsidecar.proto\x12\x10kafka_sidecar.v1\"\xab\x01\n\x07Request\x12\n\n\x02id\x18\x01 \x01(\x04\x12(\n\x05hello\x18\x02 \x01(\x0b\x32\x17.kafka_sidecar.v1.HelloH\x00\x12\x33\n\x07produce\x18\x03 \x01(\x0b\x32 .kafka_sidecar.v1.ProduceRequestH\x00\x12-\n\x04ping\x18\x04 \x01(\x0b\x32\x1d.kafka_sidecar.v1.PingRequestH\x00\x42\x06\n\x04\x62ody\"\xe0\x01\n\x08Response\x12\n\n\x02id\x18\x01 \x01(\x04\x12\x30\n\x05hello\x18\x02 \x01(\x0b\x32\x1f.kafka_sidecar.v1.HelloResponseH\x00\x12\x34\n\x07produce\x18\x03 \x01(\x0b\x32!.kafka_sidecar.v1.ProduceResponseH\x00\x12.\n\x04ping\x18\x04 \x01(\x0b\x32\x1e.kafka_sidecar.v1.PingResponseH\x00\x12(\n\x05\x65rror\x18\x05 \x01(\x0b\x32\x17.kafka_sidecar.v1.ErrorH\x00\x42\x06\n\x04\x62ody\"F\n\x05Hello\x12\x13\n\x0bmax_version\x18\x01 \x01(\r\x12\x13\n\x0bmin_version\x18\x02 \x01(\r\x12\x13\n\x0b\x63lient_name\x18\x03 \x01(\t\"f\n\rHelloResponse\x12\x0f\n\x07version\x18\x01 \x01(\r\x12\x13\n\x0bmax_version\x18\x02 \x01(\r\x12\x16\n\x0e\x64\x61\x65mon_version\x18\x03 \x01(\t\x12\x17\n\x0fmax_frame_bytes\x18\x04 \x01(\r\"3\n\x06Header\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x12\n\x05value\x18\x02 \x01(\x0cH\x00\x88\x01\x01\x42\x08\n\x06_value\"\xcc\x01\n\x06Record\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x10\n\x03key\x18\x02 \x01(\x0cH\x00\x88\x01\x01\x12\x12\n\x05value\x18\x03 \x01(\x0cH\x01\x88\x01\x01\x12)\n\x07headers\x18\x04 \x03(\x0b\x32\x18.kafka_sidecar.v1.Header\x12\x16\n\tpartition\x18\x05 \x01(\x05H\x02\x88\x01\x01\x12\x19\n\x0ctimestamp_ms\x18\x06 \x01(\x03H\x03\x88\x01\x01\x42\x06\n\x04_keyB\x08\n\x06_valueB\x0c\n\n_partitionB\x0f\n\r_timestamp_ms\"v\n\x0eProduceRequest\x12)\n\x07records\x18\x01 \x03(\x0b\x32\x18.kafka_sidecar.v1.Record\x12&\n\x03\x61\x63k\x18\x02 \x01(\x0e\x32\x19.kafka_sidecar.v1.AckMode\x12\x11\n\tfail_fast\x18\x03 \x01(\x08\"\x82\x01\n\x0eRecordMetadata\x12\x11\n\tpartition\x18\x01 \x01(\x05\x12\x0e\n\x06offset\x18\x02 \x01(\x03\x12\x14\n\x0ctimestamp_ms\x18\x03 \x01(\x03\x12\x37\n\x0etimestamp_type\x18\x04 \x01(\x0e\x32\x1f.kafka_sidecar.v1.TimestampType\"\n\n\x08\x41\x63\x63\x65pted\"\xa9\x01\n\x0cRecordResult\x12\x35\n\tdelivered\x18\x01 \x01(\x0b\x32 .kafka_sidecar.v1.RecordMetadataH\x00\x12.\n\x08\x61\x63\x63\x65pted\x18\x02 \x01(\x0b\x32\x1a.kafka_sidecar.v1.AcceptedH\x00\x12(\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x17.kafka_sidecar.v1.ErrorH\x00\x42\x08\n\x06result\"B\n\x0fProduceResponse\x12/\n\x07results\x18\x01 \x03(\x0b\x32\x1e.kafka_sidecar.v1.RecordResult\"\r\n\x0bPingRequest\"\xc7\x01\n\x0cPingResponse\x12\x16\n\x0e\x64\x61\x65mon_version\x18\x01 \x01(\t\x12\x18\n\x10protocol_version\x18\x02 \x01(\r\x12\x17\n\x0fkafka_reachable\x18\x03 \x01(\x08\x12\x12\n\nbrokers_up\x18\x04 \x01(\r\x12\x15\n\rbrokers_total\x18\x05 \x01(\r\x12\x11\n\tuptime_ms\x18\x06 \x01(\x04\x12\x19\n\x11in_flight_records\x18\x07 \x01(\x04\x12\x13\n\x0b\x63onnections\x18\x08 \x01(\r\"\xac\x01\n\x05\x45rror\x12)\n\x04\x63ode\x18\x01 \x01(\x0e\x32\x1b.kafka_sidecar.v1.ErrorCode\x12\x12\n\nkafka_code\x18\x02 \x01(\x05\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\x12\x11\n\tretriable\x18\x05 \x01(\x08\x12\x32\n\x0bpersistence\x18\x06 \x01(\x0e\x32\x1d.kafka_sidecar.v1.Persistence*K\n\x07\x41\x63kMode\x12\x16\n\x12\x41\x43K_MODE_DELIVERED\x10\x00\x12\x15\n\x11\x41\x43K_MODE_ACCEPTED\x10\x01\x12\x11\n\rACK_MODE_NONE\x10\x02*s\n\rTimestampType\x12\x1e\n\x1aTIMESTAMP_TYPE_UNSPECIFIED\x10\x00\x12\x1e\n\x1aTIMESTAMP_TYPE_CREATE_TIME\x10\x01\x12\"\n\x1eTIMESTAMP_TYPE_LOG_APPEND_TIME\x10\x02*\x8f\x02\n\tErrorCode\x12\x1a\n\x16\x45RROR_CODE_UNSPECIFIED\x10\x00\x12\x14\n\x10\x45RROR_CODE_KAFKA\x10\x01\x12\x1e\n\x1a\x45RROR_CODE_INVALID_REQUEST\x10\x02\x12\x1e\n\x1a\x45RROR_CODE_FRAME_TOO_LARGE\x10\x03\x12\x1a\n\x16\x45RROR_CODE_NOT_ALLOWED\x10\x04\x12\x19\n\x15\x45RROR_CODE_QUEUE_FULL\x10\x05\x12\x1c\n\x18\x45RROR_CODE_SHUTTING_DOWN\x10\x06\x12\"\n\x1e\x45RROR_CODE_UNSUPPORTED_VERSION\x10\x07\x12\x17\n\x13\x45RROR_CODE_INTERNAL\x10\x08*\x88\x01\n\x0bPersistence\x12\x1b\n\x17PERSISTENCE_UNSPECIFIED\x10\x00\x12\x1d\n\x19PERSISTENCE_NOT_PERSISTED\x10\x01\x12\"\n\x1ePERSISTENCE_POSSIBLY_PERSISTED\x10\x02\x12\x19\n\x15PERSISTENCE_PERSISTED\x10\x03\x42\x02H\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\rsidecar.proto\x12\x10kafka_sidecar.v1\"\xde\x01\n\x07Request\x12\n\n\x02id\x18\x01 \x01(\x04\x12(\n\x05hello\x18\x02 \x01(\x0b\x32\x17.kafka_sidecar.v1.HelloH\x00\x12\x33\n\x07produce\x18\x03 \x01(\x0b\x32 .kafka_sidecar.v1.ProduceRequestH\x00\x12-\n\x04ping\x18\x04 \x01(\x0b\x32\x1d.kafka_sidecar.v1.PingRequestH\x00\x12\x31\n\x06status\x18\x05 \x01(\x0b\x32\x1f.kafka_sidecar.v1.StatusRequestH\x00\x42\x06\n\x04\x62ody\"\x94\x02\n\x08Response\x12\n\n\x02id\x18\x01 \x01(\x04\x12\x30\n\x05hello\x18\x02 \x01(\x0b\x32\x1f.kafka_sidecar.v1.HelloResponseH\x00\x12\x34\n\x07produce\x18\x03 \x01(\x0b\x32!.kafka_sidecar.v1.ProduceResponseH\x00\x12.\n\x04ping\x18\x04 \x01(\x0b\x32\x1e.kafka_sidecar.v1.PingResponseH\x00\x12(\n\x05\x65rror\x18\x05 \x01(\x0b\x32\x17.kafka_sidecar.v1.ErrorH\x00\x12\x32\n\x06status\x18\x06 \x01(\x0b\x32 .kafka_sidecar.v1.StatusResponseH\x00\x42\x06\n\x04\x62ody\"F\n\x05Hello\x12\x13\n\x0bmax_version\x18\x01 \x01(\r\x12\x13\n\x0bmin_version\x18\x02 \x01(\r\x12\x13\n\x0b\x63lient_name\x18\x03 \x01(\t\"f\n\rHelloResponse\x12\x0f\n\x07version\x18\x01 \x01(\r\x12\x13\n\x0bmax_version\x18\x02 \x01(\r\x12\x16\n\x0e\x64\x61\x65mon_version\x18\x03 \x01(\t\x12\x17\n\x0fmax_frame_bytes\x18\x04 \x01(\r\"3\n\x06Header\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x12\n\x05value\x18\x02 \x01(\x0cH\x00\x88\x01\x01\x42\x08\n\x06_value\"\xcc\x01\n\x06Record\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x10\n\x03key\x18\x02 \x01(\x0cH\x00\x88\x01\x01\x12\x12\n\x05value\x18\x03 \x01(\x0cH\x01\x88\x01\x01\x12)\n\x07headers\x18\x04 \x03(\x0b\x32\x18.kafka_sidecar.v1.Header\x12\x16\n\tpartition\x18\x05 \x01(\x05H\x02\x88\x01\x01\x12\x19\n\x0ctimestamp_ms\x18\x06 \x01(\x03H\x03\x88\x01\x01\x42\x06\n\x04_keyB\x08\n\x06_valueB\x0c\n\n_partitionB\x0f\n\r_timestamp_ms\"v\n\x0eProduceRequest\x12)\n\x07records\x18\x01 \x03(\x0b\x32\x18.kafka_sidecar.v1.Record\x12&\n\x03\x61\x63k\x18\x02 \x01(\x0e\x32\x19.kafka_sidecar.v1.AckMode\x12\x11\n\tfail_fast\x18\x03 \x01(\x08\"\x82\x01\n\x0eRecordMetadata\x12\x11\n\tpartition\x18\x01 \x01(\x05\x12\x0e\n\x06offset\x18\x02 \x01(\x03\x12\x14\n\x0ctimestamp_ms\x18\x03 \x01(\x03\x12\x37\n\x0etimestamp_type\x18\x04 \x01(\x0e\x32\x1f.kafka_sidecar.v1.TimestampType\"\n\n\x08\x41\x63\x63\x65pted\"\xa9\x01\n\x0cRecordResult\x12\x35\n\tdelivered\x18\x01 \x01(\x0b\x32 .kafka_sidecar.v1.RecordMetadataH\x00\x12.\n\x08\x61\x63\x63\x65pted\x18\x02 \x01(\x0b\x32\x1a.kafka_sidecar.v1.AcceptedH\x00\x12(\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x17.kafka_sidecar.v1.ErrorH\x00\x42\x08\n\x06result\"B\n\x0fProduceResponse\x12/\n\x07results\x18\x01 \x03(\x0b\x32\x1e.kafka_sidecar.v1.RecordResult\"\r\n\x0bPingRequest\"\xc7\x01\n\x0cPingResponse\x12\x16\n\x0e\x64\x61\x65mon_version\x18\x01 \x01(\t\x12\x18\n\x10protocol_version\x18\x02 \x01(\r\x12\x17\n\x0fkafka_reachable\x18\x03 \x01(\x08\x12\x12\n\nbrokers_up\x18\x04 \x01(\r\x12\x15\n\rbrokers_total\x18\x05 \x01(\r\x12\x11\n\tuptime_ms\x18\x06 \x01(\x04\x12\x19\n\x11in_flight_records\x18\x07 \x01(\x04\x12\x13\n\x0b\x63onnections\x18\x08 \x01(\r\"\x0f\n\rStatusRequest\"d\n\x0c\x42rokerStatus\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07node_id\x18\x02 \x01(\x05\x12\r\n\x05state\x18\x03 \x01(\t\x12\x12\n\nrtt_avg_us\x18\x04 \x01(\x03\x12\x12\n\nrtt_p99_us\x18\x05 \x01(\x03\"\xc4\x04\n\x0eStatusResponse\x12,\n\x04ping\x18\x01 \x01(\x0b\x32\x1e.kafka_sidecar.v1.PingResponse\x12\x0f\n\x07healthy\x18\x02 \x01(\x08\x12\x10\n\x08problems\x18\x03 \x03(\t\x12/\n\x07\x62rokers\x18\x04 \x03(\x0b\x32\x1e.kafka_sidecar.v1.BrokerStatus\x12\x16\n\x0equeue_messages\x18\x05 \x01(\x04\x12\x13\n\x0bqueue_bytes\x18\x06 \x01(\x04\x12\x19\n\x11records_delivered\x18\x07 \x01(\x04\x12\x16\n\x0erecords_failed\x18\x08 \x01(\x04\x12\x18\n\x10records_accepted\x18\t \x01(\x04\x12\x16\n\x0erecords_denied\x18\n \x01(\x04\x12\x1a\n\x12\x63onnections_denied\x18\x0b \x01(\x04\x12\x1c\n\x14\x64\x65livered_per_second\x18\x0c \x01(\x01\x12\x19\n\x11\x66\x61iled_per_second\x18\r \x01(\x01\x12\x16\n\x0erate_window_ms\x18\x0e \x01(\r\x12M\n\x0f\x64\x65livery_errors\x18\x0f \x03(\x0b\x32\x34.kafka_sidecar.v1.StatusResponse.DeliveryErrorsEntry\x12\x14\n\x0cstats_age_ms\x18\x10 \x01(\x04\x12\x15\n\rshutting_down\x18\x11 \x01(\x08\x1a\x35\n\x13\x44\x65liveryErrorsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\"\xac\x01\n\x05\x45rror\x12)\n\x04\x63ode\x18\x01 \x01(\x0e\x32\x1b.kafka_sidecar.v1.ErrorCode\x12\x12\n\nkafka_code\x18\x02 \x01(\x05\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\x12\x11\n\tretriable\x18\x05 \x01(\x08\x12\x32\n\x0bpersistence\x18\x06 \x01(\x0e\x32\x1d.kafka_sidecar.v1.Persistence*K\n\x07\x41\x63kMode\x12\x16\n\x12\x41\x43K_MODE_DELIVERED\x10\x00\x12\x15\n\x11\x41\x43K_MODE_ACCEPTED\x10\x01\x12\x11\n\rACK_MODE_NONE\x10\x02*s\n\rTimestampType\x12\x1e\n\x1aTIMESTAMP_TYPE_UNSPECIFIED\x10\x00\x12\x1e\n\x1aTIMESTAMP_TYPE_CREATE_TIME\x10\x01\x12\"\n\x1eTIMESTAMP_TYPE_LOG_APPEND_TIME\x10\x02*\x8f\x02\n\tErrorCode\x12\x1a\n\x16\x45RROR_CODE_UNSPECIFIED\x10\x00\x12\x14\n\x10\x45RROR_CODE_KAFKA\x10\x01\x12\x1e\n\x1a\x45RROR_CODE_INVALID_REQUEST\x10\x02\x12\x1e\n\x1a\x45RROR_CODE_FRAME_TOO_LARGE\x10\x03\x12\x1a\n\x16\x45RROR_CODE_NOT_ALLOWED\x10\x04\x12\x19\n\x15\x45RROR_CODE_QUEUE_FULL\x10\x05\x12\x1c\n\x18\x45RROR_CODE_SHUTTING_DOWN\x10\x06\x12\"\n\x1e\x45RROR_CODE_UNSUPPORTED_VERSION\x10\x07\x12\x17\n\x13\x45RROR_CODE_INTERNAL\x10\x08*\x88\x01\n\x0bPersistence\x12\x1b\n\x17PERSISTENCE_UNSPECIFIED\x10\x00\x12\x1d\n\x19PERSISTENCE_NOT_PERSISTED\x10\x01\x12\"\n\x1ePERSISTENCE_POSSIBLY_PERSISTED\x10\x02\x12\x19\n\x15PERSISTENCE_PERSISTED\x10\x03\x42\x02H\x01\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'sidecar_pb2', globals())
@@ -21,40 +21,50 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'H\001'
-  _ACKMODE._serialized_start=1769
-  _ACKMODE._serialized_end=1844
-  _TIMESTAMPTYPE._serialized_start=1846
-  _TIMESTAMPTYPE._serialized_end=1961
-  _ERRORCODE._serialized_start=1964
-  _ERRORCODE._serialized_end=2235
-  _PERSISTENCE._serialized_start=2238
-  _PERSISTENCE._serialized_end=2374
+  _STATUSRESPONSE_DELIVERYERRORSENTRY._options = None
+  _STATUSRESPONSE_DELIVERYERRORSENTRY._serialized_options = b'8\001'
+  _ACKMODE._serialized_start=2574
+  _ACKMODE._serialized_end=2649
+  _TIMESTAMPTYPE._serialized_start=2651
+  _TIMESTAMPTYPE._serialized_end=2766
+  _ERRORCODE._serialized_start=2769
+  _ERRORCODE._serialized_end=3040
+  _PERSISTENCE._serialized_start=3043
+  _PERSISTENCE._serialized_end=3179
   _REQUEST._serialized_start=36
-  _REQUEST._serialized_end=207
-  _RESPONSE._serialized_start=210
-  _RESPONSE._serialized_end=434
-  _HELLO._serialized_start=436
-  _HELLO._serialized_end=506
-  _HELLORESPONSE._serialized_start=508
-  _HELLORESPONSE._serialized_end=610
-  _HEADER._serialized_start=612
-  _HEADER._serialized_end=663
-  _RECORD._serialized_start=666
-  _RECORD._serialized_end=870
-  _PRODUCEREQUEST._serialized_start=872
-  _PRODUCEREQUEST._serialized_end=990
-  _RECORDMETADATA._serialized_start=993
-  _RECORDMETADATA._serialized_end=1123
-  _ACCEPTED._serialized_start=1125
-  _ACCEPTED._serialized_end=1135
-  _RECORDRESULT._serialized_start=1138
-  _RECORDRESULT._serialized_end=1307
-  _PRODUCERESPONSE._serialized_start=1309
-  _PRODUCERESPONSE._serialized_end=1375
-  _PINGREQUEST._serialized_start=1377
-  _PINGREQUEST._serialized_end=1390
-  _PINGRESPONSE._serialized_start=1393
-  _PINGRESPONSE._serialized_end=1592
-  _ERROR._serialized_start=1595
-  _ERROR._serialized_end=1767
+  _REQUEST._serialized_end=258
+  _RESPONSE._serialized_start=261
+  _RESPONSE._serialized_end=537
+  _HELLO._serialized_start=539
+  _HELLO._serialized_end=609
+  _HELLORESPONSE._serialized_start=611
+  _HELLORESPONSE._serialized_end=713
+  _HEADER._serialized_start=715
+  _HEADER._serialized_end=766
+  _RECORD._serialized_start=769
+  _RECORD._serialized_end=973
+  _PRODUCEREQUEST._serialized_start=975
+  _PRODUCEREQUEST._serialized_end=1093
+  _RECORDMETADATA._serialized_start=1096
+  _RECORDMETADATA._serialized_end=1226
+  _ACCEPTED._serialized_start=1228
+  _ACCEPTED._serialized_end=1238
+  _RECORDRESULT._serialized_start=1241
+  _RECORDRESULT._serialized_end=1410
+  _PRODUCERESPONSE._serialized_start=1412
+  _PRODUCERESPONSE._serialized_end=1478
+  _PINGREQUEST._serialized_start=1480
+  _PINGREQUEST._serialized_end=1493
+  _PINGRESPONSE._serialized_start=1496
+  _PINGRESPONSE._serialized_end=1695
+  _STATUSREQUEST._serialized_start=1697
+  _STATUSREQUEST._serialized_end=1712
+  _BROKERSTATUS._serialized_start=1714
+  _BROKERSTATUS._serialized_end=1814
+  _STATUSRESPONSE._serialized_start=1817
+  _STATUSRESPONSE._serialized_end=2397
+  _STATUSRESPONSE_DELIVERYERRORSENTRY._serialized_start=2344
+  _STATUSRESPONSE_DELIVERYERRORSENTRY._serialized_end=2397
+  _ERROR._serialized_start=2400
+  _ERROR._serialized_end=2572
 # @@protoc_insertion_point(module_scope)
