@@ -114,14 +114,14 @@ TEST(SocketActivationTest, AdoptsTheSocketSystemdSocketActivatePasses) {
   TempDir dir;
   const std::string sock = dir.path() + "/activated.sock";
   const std::string bootstrap = (*cluster)->bootstrap();
-  std::vector<std::string> argv = {"systemd-socket-activate",
-                                   "-l",
-                                   sock,
-                                   KS_DAEMON_BIN,
-                                   "--socket",
-                                   dir.path() + "/not-this-one.sock",
-                                   "-b",
-                                   bootstrap};
+  // systemd-socket-activate hands the daemon a clean environment: pass the
+  // sanitizer settings on explicitly (e.g. the TSan suppressions).
+  std::vector<std::string> argv = {"systemd-socket-activate", "-l", sock};
+  for (const char* name : {"TSAN_OPTIONS", "ASAN_OPTIONS", "UBSAN_OPTIONS"}) {
+    if (std::getenv(name) != nullptr) argv.push_back(std::string("-E") + name);
+  }
+  argv.insert(argv.end(), {KS_DAEMON_BIN, "--socket",
+                           dir.path() + "/not-this-one.sock", "-b", bootstrap});
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
