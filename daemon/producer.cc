@@ -107,22 +107,25 @@ rd_kafka_topic_t* Producer::Topic(const std::string& name, bool* owned) {
   return last_topic_;
 }
 
-rd_kafka_resp_err_t Producer::Produce(const v1::Record& r, uint64_t token) {
+rd_kafka_resp_err_t Producer::Produce(const v1::Record& r, uint64_t token,
+                                      int64_t now_ms) {
   bool owned = false;
   rd_kafka_topic_t* rkt = Topic(r.topic(), &owned);
   if (rkt == nullptr) return rd_kafka_last_error();
-  vus_.clear();
-  auto add = [this](rd_kafka_vtype_t type) -> rd_kafka_vu_t& {
-    vus_.emplace_back();
-    vus_.back().vtype = type;
-    return vus_.back();
+  // Only the union member each vtype names is read: no need to zero them.
+  size_t count = 0;
+  auto add = [&](rd_kafka_vtype_t type) -> rd_kafka_vu_t& {
+    vus_[count].vtype = type;
+    return vus_[count++];
   };
   add(RD_KAFKA_VTYPE_RKT).u.rkt = rkt;
   add(RD_KAFKA_VTYPE_MSGFLAGS).u.i = RD_KAFKA_MSG_F_COPY;
   add(RD_KAFKA_VTYPE_OPAQUE).u.ptr = reinterpret_cast<void*>(token);
   if (r.has_partition()) add(RD_KAFKA_VTYPE_PARTITION).u.i32 = r.partition();
-  if (r.has_timestamp_ms())
-    add(RD_KAFKA_VTYPE_TIMESTAMP).u.i64 = r.timestamp_ms();
+  // A record without a timestamp gets the time its request was handled,
+  // read once per request rather than once per record inside librdkafka.
+  add(RD_KAFKA_VTYPE_TIMESTAMP).u.i64 =
+      r.has_timestamp_ms() ? r.timestamp_ms() : now_ms;
   if (r.has_value()) {
     auto& v = add(RD_KAFKA_VTYPE_VALUE);
     v.u.mem.ptr = const_cast<char*>(r.value().data());
@@ -148,7 +151,7 @@ rd_kafka_resp_err_t Producer::Produce(const v1::Record& r, uint64_t token) {
     }
     add(RD_KAFKA_VTYPE_HEADERS).u.headers = headers;
   }
-  rd_kafka_error_t* error = rd_kafka_produceva(rk_, vus_.data(), vus_.size());
+  rd_kafka_error_t* error = rd_kafka_produceva(rk_, vus_, count);
   if (owned) rd_kafka_topic_destroy(rkt);
   if (error == nullptr) return RD_KAFKA_RESP_ERR_NO_ERROR;
   if (headers != nullptr) rd_kafka_headers_destroy(headers);  // still ours

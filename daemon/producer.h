@@ -49,10 +49,12 @@ class Producer {
   void StartPolling();
   void StopPolling();
 
-  // Queues one record with `token` as its opaque. Returns librdkafka's
+  // Queues one record with `token` as its opaque; `now_ms` (wall clock) is
+  // its timestamp unless it carries one. Returns librdkafka's
   // immediate verdict (e.g. _QUEUE_FULL, MSG_SIZE_TOO_LARGE,
   // _UNKNOWN_PARTITION); on success a delivery report follows later.
-  rd_kafka_resp_err_t Produce(const v1::Record& record, uint64_t token);
+  rd_kafka_resp_err_t Produce(const v1::Record& record, uint64_t token,
+                              int64_t now_ms);
 
   // Fails everything not yet delivered (reports follow with _PURGE_*).
   void PurgeAll();
@@ -79,10 +81,10 @@ class Producer {
   Wake wake_;
   rd_kafka_t* rk_ = nullptr;
   std::unordered_map<std::string, rd_kafka_topic_t*> topics_;  // loop thread
-  std::vector<rd_kafka_vu_t> vus_;                             // loop thread
-  std::string last_topic_name_;                                // loop thread
-  rd_kafka_topic_t* last_topic_ = nullptr;                     // loop thread
-  std::vector<Ack> batch_;                                     // poll thread
+  rd_kafka_vu_t vus_[8];         // loop thread; one record's arguments
+  std::string last_topic_name_;  // loop thread
+  rd_kafka_topic_t* last_topic_ = nullptr;  // loop thread
+  std::vector<Ack> batch_;                  // poll thread
   static int64_t NowMs();
   static constexpr int64_t kRecentDeliveryMs = 3000;
 

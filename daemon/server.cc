@@ -321,6 +321,10 @@ bool Server::QueueRecords(Connection& conn, uint64_t pending_id, Pending& p) {
   const uint32_t n = p.size();
   const bool delivered = p.ack == v1::ACK_MODE_DELIVERED;
   const std::string* valid_topic = nullptr;  // most batches use one topic
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count();
   for (; p.next < n; ++p.next) {
     const v1::Record& record = p.record(p.next);
     v1::RecordResult* result = p.result(p.next);
@@ -348,7 +352,7 @@ bool Server::QueueRecords(Connection& conn, uint64_t pending_id, Pending& p) {
       continue;
     }
     const uint64_t token = delivered ? (pending_id << kIndexBits) | p.next : 0;
-    const rd_kafka_resp_err_t err = producer_.Produce(record, token);
+    const rd_kafka_resp_err_t err = producer_.Produce(record, token, now_ms);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (delivered) {
         ++p.remaining;

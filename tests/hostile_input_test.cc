@@ -453,7 +453,8 @@ TEST_F(HostileTest, ClientsKilledWithRequestsInFlight) {
   ASSERT_EQ(StopDaemon(), 0);
   EXPECT_EQ(counters().records_delivered,
             static_cast<uint64_t>(HighWatermarkSum(bootstrap(), "killed") + 1));
-  EXPECT_GT(counters().responses_dropped, 0u);
+  // How many answers found their client already dead depends on timing
+  // (a fast Kafka answers before the kill), so it is not asserted.
 }
 
 }  // namespace
