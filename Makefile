@@ -13,7 +13,7 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config clang \
   libclang-rt-14-dev libuv1-dev librdkafka-dev libprotobuf-dev \
   protobuf-compiler libspdlog-dev libfmt-dev libcli11-dev \
   libtomlplusplus-dev nlohmann-json3-dev libgtest-dev libgmock-dev \
-  libsystemd-dev libhttp-parser-dev kcat python3 python3-protobuf \
+  libsystemd-dev libhttp-parser-dev libjemalloc-dev kcat python3 python3-protobuf \
   python3-pytest python3-pytest-asyncio python3-confluent-kafka \
   python3-kafka python3-fastapi python3-uvicorn python3-httpx gunicorn \
   systemd util-linux procps
