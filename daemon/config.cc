@@ -94,6 +94,10 @@ Status ReadTopLevel(const std::string& key, const toml::node& node, Config* c) {
        [&] {
          return ReadUint(node, key, &c->max_inflight_records_per_connection);
        }},
+      {"max_inflight_bytes_per_connection",
+       [&] {
+         return ReadUint(node, key, &c->max_inflight_bytes_per_connection);
+       }},
       {"max_pending_output_bytes",
        [&] { return ReadUint(node, key, &c->max_pending_output_bytes); }},
       {"shutdown_timeout_ms",

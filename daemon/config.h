@@ -31,6 +31,8 @@ struct Config {
   // A connection stops being read while this many records of it are in
   // flight, or this many response bytes wait to be written to it.
   uint32_t max_inflight_records_per_connection = 200000;
+  // ...or requests of this many bytes (frames) are in flight.
+  uint32_t max_inflight_bytes_per_connection = 64 << 20;
   uint32_t max_pending_output_bytes = 8 << 20;
   // SIGTERM: how long to wait for Kafka before failing what is left.
   uint32_t shutdown_timeout_ms = 10000;

@@ -61,7 +61,8 @@ void Connection::ProcessFrames() {
   in_frames_ = true;
   std::string_view payload;
   uint32_t announced = 0;
-  while (!(paused_ & kStalled) && !close_after_flush_) {
+  // Frames already buffered wait too while a limit holds the connection.
+  while (!(paused_ & (kStalled | kInflightFull)) && !close_after_flush_) {
     const auto result = decoder_.Next(&payload, &announced);
     if (result == FrameDecoder::Result::kNeedMore) break;
     if (result == FrameDecoder::Result::kTooLarge) {
@@ -130,7 +131,7 @@ void Connection::Pause(PauseReason reason) {
 void Connection::Resume(PauseReason reason) {
   if (!(paused_ & reason)) return;
   paused_ &= ~reason;
-  if (reason == kStalled) ProcessFrames();
+  if (reason == kStalled || reason == kInflightFull) ProcessFrames();
   UpdateReading();
 }
 

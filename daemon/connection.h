@@ -49,7 +49,7 @@ class Connection {
   enum PauseReason : uint8_t {
     kStalled = 1,       // the producer queue is full
     kOutputFull = 2,    // the peer does not read its responses
-    kInflightFull = 4,  // too many records of this connection in flight
+    kInflightFull = 4,  // too many records or bytes of it in flight
     kShuttingDown = 8,  // the daemon reads no new requests
   };
 
@@ -81,6 +81,8 @@ class Connection {
 
   // Records of this connection handed to Kafka and not yet answered.
   uint32_t inflight_records = 0;
+  // Frame bytes of this connection's requests not yet answered.
+  uint64_t inflight_bytes = 0;
   // Who connected (SO_PEERCRED), read once on accept.
   PeerCredentials peer;
   // Peer half-closed its side: close once everything is answered.

@@ -31,6 +31,7 @@ class PendingRequest {
   const bool fail_fast;
   uint32_t next = 0;       // next record to hand to the producer
   uint32_t remaining = 0;  // DELIVERED records queued and not yet reported
+  uint64_t bytes = 0;      // the request's frame size, for in-flight limits
   // For the ack latency histogram.
   const std::chrono::steady_clock::time_point arrived =
       std::chrono::steady_clock::now();

@@ -221,7 +221,7 @@ bool Server::OnFrame(Connection& conn, std::string_view payload) {
       HandleStatus(conn, req);
       return true;
     case v1::Request::kProduce:
-      return HandleProduce(conn, &req);
+      return HandleProduce(conn, &req, payload.size() + kFrameHeaderBytes);
     case v1::Request::BODY_NOT_SET:
       break;
   }
@@ -280,7 +280,8 @@ void Server::HandlePing(Connection& conn, const v1::Request& req) {
   conn.Send(response);
 }
 
-bool Server::HandleProduce(Connection& conn, v1::Request* req) {
+bool Server::HandleProduce(Connection& conn, v1::Request* req,
+                           size_t frame_bytes) {
   ++counters_.requests_produce;
   const uint64_t request_id = req->id();
   v1::ProduceRequest* produce = req->mutable_produce();
@@ -308,6 +309,8 @@ bool Server::HandleProduce(Connection& conn, v1::Request* req) {
   const uint64_t pending_id = next_pending_id_++;
   auto pending = std::make_unique<Pending>(conn.id(), request_id, *produce);
   Pending& p = *pending;
+  p.bytes = frame_bytes;
+  conn.inflight_bytes += frame_bytes;
   pending_.emplace(pending_id, std::move(pending));
   if (QueueRecords(conn, pending_id, p)) return true;
   p.OwnRecords();  // the frame goes away; the unqueued records must not
@@ -388,11 +391,23 @@ bool Server::QueueRecords(Connection& conn, uint64_t pending_id, Pending& p) {
     }
   }
   p.ReleaseRecords();  // librdkafka holds copies now
-  if (conn.inflight_records >= config_.max_inflight_records_per_connection) {
-    conn.Pause(Connection::kInflightFull);
-  }
   if (!delivered || p.remaining == 0) Complete(pending_id);
+  UpdateInflightPause(conn);
   return true;
+}
+
+// A connection past either in-flight limit is not read (nor are its
+// buffered frames handled) until both are back under half.
+void Server::UpdateInflightPause(Connection& conn) {
+  const auto max_records = config_.max_inflight_records_per_connection;
+  const auto max_bytes = config_.max_inflight_bytes_per_connection;
+  if (conn.inflight_records >= max_records ||
+      conn.inflight_bytes >= max_bytes) {
+    conn.Pause(Connection::kInflightFull);
+  } else if (conn.inflight_records <= max_records / 2 &&
+             conn.inflight_bytes <= max_bytes / 2) {
+    conn.Resume(Connection::kInflightFull);
+  }
 }
 
 void Server::Complete(uint64_t pending_id) {
@@ -403,13 +418,18 @@ void Server::Complete(uint64_t pending_id) {
                         std::chrono::duration<double>(
                             std::chrono::steady_clock::now() - p->arrived)
                             .count());
-  if (p->ack == v1::ACK_MODE_NONE) return;
   Connection* conn = Find(p->conn_id);
+  if (conn != nullptr) conn->inflight_bytes -= p->bytes;
+  if (p->ack == v1::ACK_MODE_NONE) {
+    if (conn != nullptr) UpdateInflightPause(*conn);
+    return;
+  }
   if (conn == nullptr) {
     ++counters_.responses_dropped;
     return;
   }
   conn->Send(p->response());
+  UpdateInflightPause(*conn);
 }
 
 void Server::OnAcks(std::vector<Ack>* acks) {
@@ -485,10 +505,7 @@ void Server::RecordsDone(const Pending& p, uint32_t n) {
   Connection* conn = Find(p.conn_id);
   if (conn == nullptr) return;
   conn->inflight_records -= n;
-  if (conn->inflight_records <=
-      config_.max_inflight_records_per_connection / 2) {
-    conn->Resume(Connection::kInflightFull);
-  }
+  UpdateInflightPause(*conn);
 }
 
 // The peer of a stalled request left: its unqueued records go nowhere.

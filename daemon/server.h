@@ -90,7 +90,8 @@ class Server : public ConnectionOwner {
   // Whether the peer may write `topic`; if not, fills `result`.
   bool TopicAllowed(Connection& conn, const std::string& topic,
                     v1::RecordResult* result);
-  bool HandleProduce(Connection& conn, v1::Request* req);
+  bool HandleProduce(Connection& conn, v1::Request* req, size_t frame_bytes);
+  void UpdateInflightPause(Connection& conn);
   bool QueueRecords(Connection& conn, uint64_t pending_id, Pending& p);
   void FillResult(const Ack& ack, v1::RecordResult* result);
   void ReportUnanswered(const Ack& ack);

@@ -41,8 +41,7 @@ class BackpressureTest : public ::testing::Test {
             "\nshutdown_timeout_ms = 3000\n"
             "[kafka]\n"
             "\"queue.buffering.max.kbytes\" = " +
-            std::to_string(kQueueKiB) +
-            "\n\"message.timeout.ms\" = 120000\n");
+            std::to_string(kQueueKiB) + "\n\"message.timeout.ms\" = 120000\n");
     daemon_ = std::make_unique<DaemonProcess>(
         socket_, std::vector<std::string>{"--config", config, "-b",
                                           cluster_->bootstrap()});
@@ -53,9 +52,9 @@ class BackpressureTest : public ::testing::Test {
                       bool fail_fast = false) {
     // A fail-fast probe asks for ACCEPTED: its answer must not wait for
     // Kafka, only for the queue.
-    pb::Request req = MakeProduce(
-        id, topic, records,
-        fail_fast ? pb::ACK_MODE_ACCEPTED : pb::ACK_MODE_DELIVERED);
+    pb::Request req =
+        MakeProduce(id, topic, records,
+                    fail_fast ? pb::ACK_MODE_ACCEPTED : pb::ACK_MODE_DELIVERED);
     req.mutable_produce()->set_fail_fast(fail_fast);
     for (auto& r : *req.mutable_produce()->mutable_records()) {
       r.mutable_value()->resize(kValueBytes, 'x');
@@ -170,9 +169,9 @@ TEST_F(BackpressureTest, NonReaderAndOutageWriterStayWithinTheMemoryBound) {
     EXPECT_TRUE(resp->produce().results(0).has_delivered())
         << resp->DebugString();
   }
-  ASSERT_TRUE(PollUntil(
-      [&] { return writer_sent.load() > sent_in_outage + 200; },
-      std::chrono::seconds(30)))
+  ASSERT_TRUE(
+      PollUntil([&] { return writer_sent.load() > sent_in_outage + 200; },
+                std::chrono::seconds(30)))
       << "the stalled writer did not resume";
   stop_writing.store(true);
   writer_thread.join();
@@ -191,18 +190,17 @@ TEST_F(BackpressureTest, NonReaderAndOutageWriterStayWithinTheMemoryBound) {
   // overhead, at most doubled), each of the 3 connections' frame buffer and
   // pending output (doubled for the write in flight), plus 48 MiB for
   // allocator slack and librdkafka's buffers.
-  const long bound_kib = baseline_kib + 2 * kQueueKiB +
-                         3 * 2 * (kMaxFrameBytes + kMaxPendingOutputBytes) /
-                             1024 +
-                         48 * 1024;
-  std::printf("daemon RSS: baseline %ld KiB, peak %ld KiB, bound %ld KiB; "
-              "non-reader sent %lld requests (%lld MB) before being stopped; "
-              "writer %llu requests\n",
-              baseline_kib, peak_kib, bound_kib,
-              static_cast<long long>(reader_sent.load()),
-              static_cast<long long>(reader_sent.load()) * 100 * kValueBytes /
-                  1000000,
-              static_cast<unsigned long long>(writer_sent.load()));
+  const long bound_kib =
+      baseline_kib + 2 * kQueueKiB +
+      3 * 2 * (kMaxFrameBytes + kMaxPendingOutputBytes) / 1024 + 48 * 1024;
+  std::printf(
+      "daemon RSS: baseline %ld KiB, peak %ld KiB, bound %ld KiB; "
+      "non-reader sent %lld requests (%lld MB) before being stopped; "
+      "writer %llu requests\n",
+      baseline_kib, peak_kib, bound_kib,
+      static_cast<long long>(reader_sent.load()),
+      static_cast<long long>(reader_sent.load()) * 100 * kValueBytes / 1000000,
+      static_cast<unsigned long long>(writer_sent.load()));
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
   // Sanitizer runtimes keep freed memory in quarantine and add shadow
   // memory: the bound is about the daemon, so it is checked in plain builds.
@@ -217,6 +215,46 @@ TEST_F(BackpressureTest, NonReaderAndOutageWriterStayWithinTheMemoryBound) {
   auto status = daemon_->Wait(std::chrono::seconds(15));
   ASSERT_TRUE(status.has_value()) << "no exit within 15 s of SIGTERM";
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+}
+
+// One connection may not hold more than max_inflight_bytes_per_connection of
+// unanswered requests: past it the daemon stops reading it (its writer then
+// blocks on its own socket) until Kafka answers.
+class InflightBytesTest : public DaemonTest {
+ protected:
+  void Configure(Config* config) override {
+    config->max_inflight_bytes_per_connection = 32 * 1024;
+  }
+};
+
+TEST_F(InflightBytesTest, AConnectionPastItsByteLimitIsNotRead) {
+  constexpr int kRequests = 15, kRecords = 10;
+  SetAllBrokers(*cluster_, false);
+  WireClient writer(socket_path());
+  for (int i = 0; i < kRequests; ++i) {  // ~10 KiB each, 150 KiB in all
+    writer.Send(MakeProduce(i, "inflight-bytes", kRecords,
+                            pb::ACK_MODE_DELIVERED, std::string(1000, 'b')));
+  }
+  WireClient observer(socket_path());
+  auto in_flight = [&] {
+    observer.Send(MakePing(1));
+    auto resp = observer.Receive();
+    return resp ? resp->ping().in_flight_records() : 0;
+  };
+  // Four requests (40 KiB) pass the 32 KiB limit; the rest stay unread.
+  ASSERT_TRUE(
+      PollUntil([&] { return in_flight() >= 40; }, std::chrono::seconds(20)));
+  for (int i = 0; i < 20; ++i) EXPECT_LE(in_flight(), 40u);
+  SetAllBrokers(*cluster_, true);
+  int delivered = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    auto resp = writer.Receive(60000);
+    ASSERT_TRUE(resp.has_value()) << "after " << i << " responses";
+    for (const auto& r : resp->produce().results()) {
+      delivered += r.has_delivered();
+    }
+  }
+  EXPECT_EQ(delivered, kRequests * kRecords);
 }
 
 }  // namespace
