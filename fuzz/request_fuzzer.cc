@@ -46,7 +46,7 @@ Harness* g = nullptr;
 
 void Start() {
   spdlog::set_level(getenv("KS_FUZZ_LOG") ? spdlog::level::debug
-                                           : spdlog::level::off);
+                                          : spdlog::level::off);
   g = new Harness();  // lives until the process exits
   auto cluster = MockCluster::Create(1);
   if (!cluster.ok()) std::abort();
@@ -90,11 +90,10 @@ size_t ExpectedResponses(const uint8_t* data, size_t size) {
       ++expected;
       continue;
     }
-    const bool silent = req.has_produce() &&
-                        req.produce().ack() == v1::ACK_MODE_NONE &&
-                        req.produce().records_size() > 0 &&
-                        static_cast<uint32_t>(req.produce().records_size()) <=
-                            kMaxRecords;
+    const bool silent =
+        req.has_produce() && req.produce().ack() == v1::ACK_MODE_NONE &&
+        req.produce().records_size() > 0 &&
+        static_cast<uint32_t>(req.produce().records_size()) <= kMaxRecords;
     if (!silent) ++expected;
   }
 }

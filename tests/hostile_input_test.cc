@@ -87,7 +87,7 @@ Expect Delivered(uint64_t id) {
 struct Case {
   std::string name;
   std::string bytes;
-  bool half_close = false;    // the client closes its side after sending
+  bool half_close = false;     // the client closes its side after sending
   std::vector<Expect> expect;  // in any order
   bool daemon_closes = false;  // the stream cannot be resynchronised
 };
@@ -99,12 +99,12 @@ std::vector<Case> Cases() {
                    false,
                    {ConnError(0, pb::ERROR_CODE_FRAME_TOO_LARGE, "exceeds")},
                    true});
-  cases.push_back({"length prefix of 4 GiB",
-                   "\xff\xff\xff\xff",
-                   false,
-                   {ConnError(0, pb::ERROR_CODE_FRAME_TOO_LARGE,
-                              "4294967295 bytes")},
-                   true});
+  cases.push_back(
+      {"length prefix of 4 GiB",
+       "\xff\xff\xff\xff",
+       false,
+       {ConnError(0, pb::ERROR_CODE_FRAME_TOO_LARGE, "4294967295 bytes")},
+       true});
   cases.push_back({"one byte over max_frame_bytes",
                    Header(kMaxFrame + 1),
                    false,
@@ -122,32 +122,32 @@ std::vector<Case> Cases() {
                    true,
                    {},
                    true});
-  cases.push_back({"zero-length frame",
-                   Header(0),
-                   false,
-                   {ConnError(0, pb::ERROR_CODE_INVALID_REQUEST,
-                              "no request kind")}});
-  cases.push_back({"valid frame, invalid protobuf (bad wire type)",
-                   Frame("\x0f\x01\x02"),
-                   false,
-                   {ConnError(0, pb::ERROR_CODE_INVALID_REQUEST,
-                              "not a valid Request")}});
-  cases.push_back({"valid frame, truncated varint",
-                   Frame("\x08\xff"),
-                   false,
-                   {ConnError(0, pb::ERROR_CODE_INVALID_REQUEST,
-                              "not a valid Request")}});
-  cases.push_back({"random bytes in a frame",
-                   Frame(std::string("\x12\x80\x80\x80\x80\x10junk", 10)),
-                   false,
-                   {ConnError(0, pb::ERROR_CODE_INVALID_REQUEST,
-                              "not a valid Request")}});
+  cases.push_back(
+      {"zero-length frame",
+       Header(0),
+       false,
+       {ConnError(0, pb::ERROR_CODE_INVALID_REQUEST, "no request kind")}});
+  cases.push_back(
+      {"valid frame, invalid protobuf (bad wire type)",
+       Frame("\x0f\x01\x02"),
+       false,
+       {ConnError(0, pb::ERROR_CODE_INVALID_REQUEST, "not a valid Request")}});
+  cases.push_back(
+      {"valid frame, truncated varint",
+       Frame("\x08\xff"),
+       false,
+       {ConnError(0, pb::ERROR_CODE_INVALID_REQUEST, "not a valid Request")}});
+  cases.push_back(
+      {"random bytes in a frame",
+       Frame(std::string("\x12\x80\x80\x80\x80\x10junk", 10)),
+       false,
+       {ConnError(0, pb::ERROR_CODE_INVALID_REQUEST, "not a valid Request")}});
   // id 7, then field 50 (a request kind from the future), length 0.
-  cases.push_back({"unknown request kind",
-                   Frame(std::string("\x08\x07\x92\x03\x00", 5)),
-                   false,
-                   {ConnError(7, pb::ERROR_CODE_INVALID_REQUEST,
-                              "no request kind")}});
+  cases.push_back(
+      {"unknown request kind",
+       Frame(std::string("\x08\x07\x92\x03\x00", 5)),
+       false,
+       {ConnError(7, pb::ERROR_CODE_INVALID_REQUEST, "no request kind")}});
   {
     pb::Request req = MakeProduce(8, "hostile", 1);
     req.mutable_produce()->set_ack(static_cast<pb::AckMode>(42));
@@ -166,18 +166,17 @@ std::vector<Case> Cases() {
                      false,
                      {Delivered(9)}});
   }
-  cases.push_back({"empty topic",
-                   Serialized(OneRecord(10, [](pb::Record* r) {
-                     r->set_topic("");
-                   })),
-                   false,
-                   {RecordError(10, "TOPIC_EXCEPTION")}});
-  cases.push_back({"topic of 300 characters",
-                   Serialized(OneRecord(11, [](pb::Record* r) {
-                     r->set_topic(std::string(300, 'a'));
-                   })),
-                   false,
-                   {RecordError(11, "TOPIC_EXCEPTION")}});
+  cases.push_back(
+      {"empty topic",
+       Serialized(OneRecord(10, [](pb::Record* r) { r->set_topic(""); })),
+       false,
+       {RecordError(10, "TOPIC_EXCEPTION")}});
+  cases.push_back(
+      {"topic of 300 characters",
+       Serialized(OneRecord(
+           11, [](pb::Record* r) { r->set_topic(std::string(300, 'a')); })),
+       false,
+       {RecordError(11, "TOPIC_EXCEPTION")}});
   {
     pb::Request req = MakeProduce(12, "hostile", 1);
     std::string bytes = Serialized(req);
@@ -190,40 +189,40 @@ std::vector<Case> Cases() {
                                 "not a valid Request")}});
   }
   cases.push_back({"partition INT32_MAX",
-                   Serialized(OneRecord(13, [](pb::Record* r) {
-                     r->set_partition(INT32_MAX);
-                   })),
+                   Serialized(OneRecord(
+                       13, [](pb::Record* r) { r->set_partition(INT32_MAX); })),
                    false,
                    {RecordError(13, "_UNKNOWN_PARTITION")}});
   // librdkafka 2.0.2 freed the headers twice when the partition does not
   // exist (confluentinc/librdkafka#4627): this crashed the daemon.
   cases.push_back({"headers and a partition that does not exist",
-                   Serialized(OneRecord(21, [](pb::Record* r) {
-                     r->set_partition(1000);
-                     r->add_headers()->set_key("a");
-                     r->add_headers()->set_value("b");
-                   })),
+                   Serialized(OneRecord(21,
+                                        [](pb::Record* r) {
+                                          r->set_partition(1000);
+                                          r->add_headers()->set_key("a");
+                                          r->add_headers()->set_value("b");
+                                        })),
                    false,
                    {RecordError(21, "_UNKNOWN_PARTITION")}});
   cases.push_back({"partition INT32_MIN",
-                   Serialized(OneRecord(14, [](pb::Record* r) {
-                     r->set_partition(INT32_MIN);
-                   })),
+                   Serialized(OneRecord(
+                       14, [](pb::Record* r) { r->set_partition(INT32_MIN); })),
                    false,
                    {RecordError(14, "INVALID_REQUEST")}});
   cases.push_back({"400000 headers in one record",
-                   Serialized(OneRecord(15, [](pb::Record* r) {
-                     for (int i = 0; i < 400000; ++i) {
-                       r->add_headers()->set_key("h");
-                     }
-                   })),
+                   Serialized(OneRecord(15,
+                                        [](pb::Record* r) {
+                                          for (int i = 0; i < 400000; ++i) {
+                                            r->add_headers()->set_key("h");
+                                          }
+                                        })),
                    false,
                    {RecordError(15, "MSG_SIZE_TOO_LARGE")}});
-  cases.push_back({"more records than max_records_per_request",
-                   Serialized(MakeProduce(16, "hostile", kMaxRecords + 1)),
-                   false,
-                   {ConnError(16, pb::ERROR_CODE_INVALID_REQUEST,
-                              "the limit is 1000")}});
+  cases.push_back(
+      {"more records than max_records_per_request",
+       Serialized(MakeProduce(16, "hostile", kMaxRecords + 1)),
+       false,
+       {ConnError(16, pb::ERROR_CODE_INVALID_REQUEST, "the limit is 1000")}});
   {
     pb::Request req;
     req.set_id(17);
@@ -239,15 +238,15 @@ std::vector<Case> Cases() {
                    Serialized(MakeProduce(UINT64_MAX, "hostile", 1)),
                    false,
                    {Delivered(UINT64_MAX)}});
-  cases.push_back({"garbage frame between two good requests",
-                   Serialized(MakeProduce(18, "hostile", 1)) +
-                       Frame("\xff\xff\xff garbage") +
-                       Serialized(MakeProduce(19, "hostile", 1)),
-                   false,
-                   {Delivered(18),
-                    ConnError(0, pb::ERROR_CODE_INVALID_REQUEST,
-                              "not a valid Request"),
-                    Delivered(19)}});
+  cases.push_back(
+      {"garbage frame between two good requests",
+       Serialized(MakeProduce(18, "hostile", 1)) +
+           Frame("\xff\xff\xff garbage") +
+           Serialized(MakeProduce(19, "hostile", 1)),
+       false,
+       {Delivered(18),
+        ConnError(0, pb::ERROR_CODE_INVALID_REQUEST, "not a valid Request"),
+        Delivered(19)}});
   cases.push_back({"request split across a half-close",
                    Serialized(MakeProduce(20, "hostile", 2)),
                    true,

@@ -29,7 +29,7 @@ struct Ledger {
   std::map<uint64_t, int> answers;
   std::map<uint64_t, pb::Response> last;
   std::atomic<bool> saw_eof{false};
-  std::atomic<bool> done{false};  // the reader stopped
+  std::atomic<bool> done{false};     // the reader stopped
   std::atomic<bool> goodbye{false};  // the daemon's last frame came
 };
 
@@ -109,8 +109,8 @@ TEST_P(ShutdownTest, SigtermUnderFullLoadAnswersEverythingReadAndExits) {
   std::vector<Ledger> ledgers(kClients);
   std::atomic<int> acks{0};
   RunWriters(ledgers, acks);
-  ASSERT_TRUE(PollUntil([&] { return acks.load() > 500; },
-                        std::chrono::seconds(20)));
+  ASSERT_TRUE(
+      PollUntil([&] { return acks.load() > 500; }, std::chrono::seconds(20)));
   for (int32_t b = 1; b <= 3; ++b) {
     rd_kafka_mock_broker_set_rtt(cluster_->get(), b, rtt);
   }
@@ -129,8 +129,8 @@ TEST_P(ShutdownTest, SigtermUnderFullLoadAnswersEverythingReadAndExits) {
   }
 
   // Read back everything Kafka holds.
-  const int64_t stored_count = HighWatermarkSum(cluster_->bootstrap(),
-                                                "shutdown");
+  const int64_t stored_count =
+      HighWatermarkSum(cluster_->bootstrap(), "shutdown");
   auto stored = ReadTopic(cluster_->bootstrap(), "shutdown",
                           static_cast<size_t>(stored_count));
   ASSERT_EQ(static_cast<int64_t>(stored.size()), stored_count);
@@ -186,11 +186,12 @@ TEST_P(ShutdownTest, SigtermUnderFullLoadAnswersEverythingReadAndExits) {
       }
     }
   }
-  std::printf("rtt %d ms: exit after %lld ms; %d records delivered, %d failed "
-              "at the deadline, %d requests refused (shutting down), %d never "
-              "read\n",
-              rtt, static_cast<long long>(took.count()), delivered, purged,
-              shutting_down, unanswered);
+  std::printf(
+      "rtt %d ms: exit after %lld ms; %d records delivered, %d failed "
+      "at the deadline, %d requests refused (shutting down), %d never "
+      "read\n",
+      rtt, static_cast<long long>(took.count()), delivered, purged,
+      shutting_down, unanswered);
   EXPECT_GT(delivered, 0);
   if (rtt > kShutdownMs) {
     EXPECT_GT(purged, 0);

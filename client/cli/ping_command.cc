@@ -10,8 +10,8 @@ void PrintPingInfo(const PingInfo& info, std::FILE* out) {
   // after the daemon starts.
   char brokers[64] = "broker states not reported yet";
   if (info.brokers_total > 0) {
-    std::snprintf(brokers, sizeof(brokers), "%u/%u brokers up",
-                  info.brokers_up, info.brokers_total);
+    std::snprintf(brokers, sizeof(brokers), "%u/%u brokers up", info.brokers_up,
+                  info.brokers_total);
   }
   std::fprintf(out,
                "daemon:      kafka-sidecard %s (protocol %u)\n"
