@@ -44,6 +44,8 @@ class Latch:
 
 
 class FutureWaiter:
+    """Resolves a concurrent.futures.Future or an asyncio.Future (same API)."""
+
     __slots__ = ("kind", "topics", "future")
 
     def __init__(self, kind, topics, future):

@@ -19,7 +19,7 @@ import os
 import sys
 
 from . import _protocol as wire
-from ._waiters import HELLO_ID, CallbackWaiter, HelloWaiter
+from ._waiters import HELLO_ID, CallbackWaiter, FutureWaiter, HelloWaiter
 from .errors import (ClientClosedError, ConnectionLostError,
                      DaemonUnavailableError, KafkaSidecarError, ProduceError,
                      ProduceTimeoutError)
@@ -55,23 +55,6 @@ class _Tracker:
         except asyncio.TimeoutError:
             pass
         return self.count
-
-
-class _FutureWaiter:
-    __slots__ = ("kind", "topics", "future")
-
-    def __init__(self, kind, topics, future):
-        self.kind = kind
-        self.topics = topics
-        self.future = future
-
-    def finish(self, value, exc):
-        if self.future.done():  # the awaiting task was cancelled
-            return
-        if exc is not None:
-            self.future.set_exception(exc)
-        else:
-            self.future.set_result(value)
 
 
 class _Connection(asyncio.Protocol):
@@ -323,7 +306,7 @@ class AsyncClient:
         future = self._bind_loop().create_future()
         conn = self._submit(lambda i: wire.produce_frame(
             i, wire.ACK_DELIVERED, topic, value, key, headers, partition,
-            timestamp), _FutureWaiter(wire.ONE, topic, future))
+            timestamp), FutureWaiter(wire.ONE, topic, future))
         return await self._await(conn, future, timeout)
 
     def send(self, topic, value, key=None, headers=None, partition=None,
@@ -361,7 +344,7 @@ class AsyncClient:
                 continue
             future = loop.create_future()
             last = self._submit(lambda n, req=req: wire.request_frame(req, n),
-                                _FutureWaiter(wire.BATCH, topics, future))
+                                FutureWaiter(wire.BATCH, topics, future))
             waits.append((first, len(topics), future))
         deadline = None if timeout is None else loop.time() + timeout
         for first, n, future in waits:
@@ -381,7 +364,7 @@ class AsyncClient:
         """Asks the daemon for its status (is Kafka reachable, ...)."""
         future = self._bind_loop().create_future()
         conn = self._submit(wire.ping_frame,
-                            _FutureWaiter(wire.PING, None, future))
+                            FutureWaiter(wire.PING, None, future))
         return await self._await(conn, future, timeout)
 
     # -- lifetime ----------------------------------------------------------
