@@ -97,7 +97,9 @@ void Connection::Flush() {
       uv_buf_init(req->bytes.data(), static_cast<unsigned>(req->bytes.size()));
   const int rc = uv_write(&req->req, reinterpret_cast<uv_stream_t*>(&pipe_),
                           &buf, 1, &Connection::OnWrite);
-  if (rc != 0) {
+  if (rc == 0) {
+    owner_.CountWritten(writing_bytes_);
+  } else {
     delete req;
     writing_bytes_ = 0;
     spdlog::debug("connection {}: write failed: {}", id_, uv_strerror(rc));

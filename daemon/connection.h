@@ -39,8 +39,10 @@ class ConnectionOwner {
   // A 64 KiB buffer libuv reads into; shared by all connections because
   // every read is consumed before the next one starts.
   virtual uv_buf_t ReadBuffer() = 0;
-  // Any connection finished a write; pending output shrank.
+  // The connection with this id, or nullptr once it is closing.
   virtual Connection* Find(uint64_t id) = 0;
+  // `bytes` of responses were handed to the socket.
+  virtual void CountWritten(size_t bytes) = 0;
 };
 
 class Connection {

@@ -78,6 +78,9 @@ void RenderDaemon(const MetricsView& v, Writer& w) {
   w.One("bytes_received_total", "counter",
         "Request bytes read, frame headers included.",
         static_cast<double>(c.bytes_in));
+  w.One("bytes_sent_total", "counter",
+        "Response bytes written, frame headers included.",
+        static_cast<double>(c.bytes_out));
   w.One("pending_requests", "gauge",
         "Produce requests waiting for Kafka or for queue space.",
         static_cast<double>(v.pending_requests));

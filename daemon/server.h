@@ -76,6 +76,7 @@ class Server : public ConnectionOwner {
   std::unique_ptr<Connection> Release(Connection& conn) override;
   uv_buf_t ReadBuffer() override;
   Connection* Find(uint64_t id) override;
+  void CountWritten(size_t bytes) override { counters_.bytes_out += bytes; }
 
  private:
   using Pending = PendingRequest;

@@ -96,6 +96,8 @@ TEST_F(MetricsTest, ValuesMoveAsRecordsAreProducedAndFail) {
       0);
   EXPECT_GT(MetricValue(text, "kafka_sidecar_bytes_received_total").value_or(0),
             100);
+  EXPECT_GT(MetricValue(text, "kafka_sidecar_bytes_sent_total").value_or(0),
+            10);
   EXPECT_EQ(MetricValue(text, "kafka_sidecar_connections"), 1);
   EXPECT_EQ(MetricValue(text, "kafka_sidecar_inflight_records"), 0);
   EXPECT_EQ(
@@ -187,15 +189,8 @@ TEST_F(MetricsTest, BrokerStateAndRttComeFromStatistics) {
 // Opens a TCP connection to the endpoint and sends `bytes` without
 // finishing the request.
 int OpenIdle(int port, const std::string& bytes) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
+  const int fd = ConnectLoopback(port);
+  if (fd < 0) return -1;
   send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
   return fd;
 }

@@ -17,8 +17,7 @@ extern char** environ;
 
 namespace kafka_sidecar::testing {
 
-HttpReply HttpExchange(int port, const std::string& raw, int timeout_ms) {
-  HttpReply reply;
+int ConnectLoopback(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -26,8 +25,15 @@ HttpReply HttpExchange(int port, const std::string& raw, int timeout_ms) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     close(fd);
-    return reply;
+    return -1;
   }
+  return fd;
+}
+
+HttpReply HttpExchange(int port, const std::string& raw, int timeout_ms) {
+  HttpReply reply;
+  const int fd = ConnectLoopback(port);
+  if (fd < 0) return reply;
   send(fd, raw.data(), raw.size(), MSG_NOSIGNAL);
   std::string in;
   char buf[65536];

@@ -17,6 +17,9 @@ struct HttpReply {
 };
 
 // Sends `raw` to 127.0.0.1:port and reads until the server closes.
+// A TCP connection to 127.0.0.1:port, or -1.
+int ConnectLoopback(int port);
+
 HttpReply HttpExchange(int port, const std::string& raw,
                        int timeout_ms = 10000);
 HttpReply HttpGet(int port, const std::string& path);
