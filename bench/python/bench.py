@@ -346,7 +346,7 @@ def measure(name, fn, reps):
         rates.append(n / s)
     rate = statistics.median(rates)
     spread = (max(rates) - min(rates)) / rate * 100 if rate else 0
-    print("  %-52s %10.0f msg/s  (±%.0f%%, %d reps)" % (name, rate, spread / 2,
+    print("  %-62s %10.0f msg/s  (±%.0f%%, %d reps)" % (name, rate, spread / 2,
                                                        reps), flush=True)
     return rate
 
@@ -364,40 +364,46 @@ def main():
     ap.add_argument("--linger-ms", type=int, default=5,
                     help="linger.ms of the in-process peers (librdkafka's "
                          "default, like the daemon's)")
+    ap.add_argument("--only", default="",
+                    help="comma-separated scenario keys (sc_seq, sc_16, "
+                         "sc_aio, sc_send, cf_aio, cf_16, kp_seq, kp_16, "
+                         "sc_16p, kp_16p); default all")
     args = ap.parse_args()
 
-    print("Python producers, %d-byte values, acks=all, %gs x %d reps, "
-          "median rate" % (args.size, args.seconds, args.reps))
+    print("Python producers, %d-byte values, acks=all, linger.ms=%d, "
+          "%gs x %d reps, median rate" % (args.size, args.linger_ms,
+                                          args.seconds, args.reps))
     print("  cluster %s, daemon %s" % (args.bootstrap, args.socket))
+    w = args.window
+    scenarios = [
+        ("sc_seq", "sidecar sync, sequential produce()",
+         lambda: sidecar_sync(args, 1)),
+        ("sc_16", "sidecar sync, 16 threads, one Client",
+         lambda: sidecar_sync(args, 16)),
+        ("sc_aio", "sidecar asyncio, 100 concurrent produce()",
+         lambda: sidecar_async(args, 100)),
+        ("sc_send", "sidecar asyncio, send() + on_delivery",
+         lambda: sidecar_async_send(args)),
+        ("cf_aio", "confluent-kafka asyncio wrapper, 100 concurrent",
+         lambda: confluent_async(args, 100)),
+        ("cf_16", "confluent-kafka sync, 16 threads, one Producer",
+         lambda: confluent_sync(args, 16)),
+        ("kp_seq", "kafka-python, sequential send().get()",
+         lambda: kafka_python(args, 1, 1)),
+        ("kp_16", "kafka-python, 16 threads, pool of 4 producers",
+         lambda: kafka_python(args, 16, 4)),
+        ("sc_16p", "pipelined: sidecar sync, 16 thr x %d, produce_async()"
+         % w, lambda: sidecar_sync_pipelined(args, 16, w)),
+        ("kp_16p", "pipelined: kafka-python, 16 thr x %d, pool of 4" % w,
+         lambda: kafka_python_pipelined(args, 16, 4, w)),
+    ]
+    only = set(args.only.split(",")) if args.only else None
     r = {}
-    r["sc_seq"] = measure("sidecar sync, sequential produce()",
-                          lambda: sidecar_sync(args, 1), args.reps)
-    r["sc_16"] = measure("sidecar sync, 16 threads, one Client",
-                         lambda: sidecar_sync(args, 16), args.reps)
-    r["sc_aio"] = measure("sidecar asyncio, 100 concurrent produce()",
-                          lambda: sidecar_async(args, 100), args.reps)
-    r["sc_send"] = measure("sidecar asyncio, send() + on_delivery",
-                           lambda: sidecar_async_send(args), args.reps)
-    r["cf_aio"] = measure("confluent-kafka asyncio wrapper, 100 concurrent",
-                          lambda: confluent_async(args, 100), args.reps)
-    r["cf_16"] = measure("confluent-kafka sync, 16 threads, one Producer",
-                         lambda: confluent_sync(args, 16), args.reps)
-    r["kp_seq"] = measure("kafka-python, sequential send().get()",
-                          lambda: kafka_python(args, 1, 1), args.reps)
-    r["kp_16"] = measure("kafka-python, 16 threads, pool of 4 producers",
-                         lambda: kafka_python(args, 16, 4), args.reps)
-    print("  -- pipelined: each thread keeps %d records in flight --"
-          % args.window)
-    r["sc_16p"] = measure("sidecar sync, 16 threads, produce_async()",
-                          lambda: sidecar_sync_pipelined(args, 16,
-                                                         args.window),
-                          args.reps)
-    r["kp_16p"] = measure("kafka-python, 16 threads, pool of 4, send()",
-                          lambda: kafka_python_pipelined(args, 16, 4,
-                                                         args.window),
-                          args.reps)
+    for key, label, fn in scenarios:
+        if only is None or key in only:
+            r[key] = measure("%-7s %s" % (key, label), fn, args.reps)
 
-    print("\nRatios (same run):")
+    print("\nRatios (same run, linger.ms=%d):" % args.linger_ms)
     rows = [
         ("sidecar asyncio / confluent-kafka asyncio wrapper", "sc_aio",
          "cf_aio", 1.0),
@@ -411,13 +417,14 @@ def main():
          "sc_16p", "kp_16p", 10.0),
     ]
     for label, a, b, target in rows:
+        if a not in r or b not in r:
+            continue
         ratio = r[a] / r[b] if r[b] else float("inf")
         verdict = ""
         if target is not None:
             verdict = "  target >= %g: %s" % (
                 target, "met" if ratio >= target else "NOT MET")
         print("  %-58s %6.2fx%s" % (label, ratio, verdict))
-
 
 if __name__ == "__main__":
     main()
