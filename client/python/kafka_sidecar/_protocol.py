@@ -166,16 +166,38 @@ def _field(tag, data):
     return tag + _varint(len(data)) + data
 
 
-def produce_frame(req_id, ack, topic, value, key, headers, partition,
-                  timestamp):
-    """One-record produce Request frame, encoded without message objects."""
+# Encoded ``Record.topic`` fields by topic: apps use few topics, and the
+# check + UTF-8 encoding is a visible share of a record's cost. Bounded.
+_TOPIC_FIELDS = {}
+_MAX_CACHED_TOPICS = 1024
+
+
+def _topic_field(topic):
+    t = _TOPIC_FIELDS.get(topic)
+    if t is not None:
+        return t
     if not isinstance(topic, str) or not topic:
         raise ValueError("topic must be a non-empty str")
-    rec = _field(b"\x0a", topic.encode("utf-8"))                # 1 topic
+    t = _field(b"\x0a", topic.encode("utf-8"))
+    if len(_TOPIC_FIELDS) >= _MAX_CACHED_TOPICS:
+        _TOPIC_FIELDS.clear()
+    _TOPIC_FIELDS[topic] = t
+    return t
+
+
+def record_field(topic, value, key, headers, partition, timestamp):
+    """One record as a ``ProduceRequest.records`` field (tag, length,
+    ``Record``), encoded without message objects; raises TypeError or
+    ValueError for invalid arguments."""
+    rec = _topic_field(topic)                                   # 1 topic
     if key is not None:
         rec += _field(b"\x12", _as_bytes(key, "key"))            # 2 key
     if value is not None:
-        rec += _field(b"\x1a", _as_bytes(value, "value"))        # 3 value
+        if value.__class__ is not bytes:
+            value = _as_bytes(value, "value")
+        n = len(value)
+        rec += (b"\x1a" + _VARINT1[n] if n < 128 else
+                b"\x1a" + _varint(n)) + value                    # 3 value
     if headers:
         items = headers.items() if hasattr(headers, "items") else headers
         for hk, hv in items:
@@ -195,11 +217,28 @@ def produce_frame(req_id, ack, topic, value, key, headers, partition,
         if not -2**63 <= ts < 2**63:
             raise ValueError("timestamp out of range")
         rec += b"\x30" + _varint(ts & _U64)                     # 6 timestamp
-    produce = _field(b"\x0a", rec)                  # ProduceRequest.records
-    if ack:
-        produce += b"\x10" + _varint(ack)              # ProduceRequest.ack
-    body = b"\x08" + _varint(req_id) + _field(b"\x1a", produce)  # id, produce
-    return _LEN.pack(len(body)) + body
+    return _field(b"\x0a", rec)
+
+
+def _ack_field(ack):
+    return b"\x10" + _varint(ack) if ack else b""  # ProduceRequest.ack
+
+
+def records_frame(req_id, ack, fields, size=None):
+    """A produce Request frame from record_field() outputs."""
+    if size is None:
+        size = sum(map(len, fields))
+    ackf = _ack_field(ack)
+    head = b"\x08" + _varint(req_id) + b"\x1a" + _varint(size + len(ackf))
+    n = len(head) + size + len(ackf)
+    return b"".join((_LEN.pack(n), head, *fields, ackf))
+
+
+def produce_frame(req_id, ack, topic, value, key, headers, partition,
+                  timestamp):
+    """One-record produce Request frame, encoded without message objects."""
+    return records_frame(req_id, ack, (record_field(
+        topic, value, key, headers, partition, timestamp),))
 
 
 def produce_frame_pb(req_id, ack, topic, value, key, headers, partition,
@@ -329,7 +368,8 @@ def parse_response(payload):
 ONE, BATCH, PING, HELLO = range(4)
 
 
-def _record_outcome(topic, r):
+def record_outcome(topic, r):
+    """A RecordResult as RecordMetadata, an exception, or None (accepted)."""
     which = r.WhichOneof("result")
     if which == "delivered":
         d = r.delivered
@@ -359,14 +399,14 @@ def interpret(kind, topics, resp):
             if len(results) != 1:
                 return None, ProtocolError("%d results for 1 record"
                                            % len(results))
-            out = _record_outcome(topics, results[0])
+            out = record_outcome(topics, results[0])
             if isinstance(out, Exception):
                 return None, out
             return out, None
         if len(results) != len(topics):
             return None, ProtocolError("%d results for %d records"
                                        % (len(results), len(topics)))
-        return [_record_outcome(t, r) for t, r in zip(topics, results)], None
+        return [record_outcome(t, r) for t, r in zip(topics, results)], None
     if kind == PING:
         if which != "ping":
             return None, ProtocolError("expected a ping response, got %s"

@@ -18,6 +18,7 @@ import logging
 import os
 import sys
 
+from . import _coalesce
 from . import _protocol as wire
 from ._waiters import HELLO_ID, CallbackWaiter, FutureWaiter, HelloWaiter
 from .errors import (ClientClosedError, ConnectionLostError,
@@ -37,8 +38,8 @@ class _Tracker:
     def add(self):
         self.count += 1
 
-    def done(self):
-        self.count -= 1
+    def done(self, n=1):
+        self.count -= n
         if self.count == 0 and self.idle:
             idle, self.idle = self.idle, []
             for f in idle:
@@ -60,8 +61,9 @@ class _Tracker:
 class _Connection(asyncio.Protocol):
     """One socket on one loop. Dies once; never reused after."""
 
-    def __init__(self, tracker):
+    def __init__(self, tracker, ids):
         self.tracker = tracker
+        self.ids = ids  # the client's request id counter
         self.transport = None
         self.pending = {}
         self.frames = wire.FrameBuffer()
@@ -69,7 +71,7 @@ class _Connection(asyncio.Protocol):
         self.death = None
         self.paused = False
         self.drainers = []
-        self.outbuf = []
+        self.outbuf = []  # frames and record items (see _coalesce)
         self.flush_scheduled = False
         self.version = None
         self.max_frame_bytes = wire.DEFAULT_MAX_FRAME_BYTES
@@ -127,13 +129,24 @@ class _Connection(asyncio.Protocol):
             self.flush_scheduled = True
             asyncio.get_running_loop().call_soon(self._flush)
 
+    def write_record(self, item):
+        """Queues a record item (topic, ack, field, waiter); the records
+        queued in one loop iteration go out coalesced (see _coalesce)."""
+        self.outbuf.append(item)
+        if not self.flush_scheduled:
+            self.flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
     def _flush(self):
         self.flush_scheduled = False
         if self.dead or not self.outbuf:
             self.outbuf = []
             return
-        data = b"".join(self.outbuf)
+        data, regs = _coalesce.pack(self.outbuf, self.ids,
+                                    self.max_frame_bytes)
         self.outbuf = []
+        if regs:
+            self.pending.update(regs)
         self.transport.write(data)
 
     async def wait_written(self):
@@ -158,20 +171,24 @@ class _Connection(asyncio.Protocol):
         if waiter is None:
             log.warning("kafka_sidecar: response for unknown id %d", resp.id)
             return
-        value, exc = wire.interpret(waiter.kind, waiter.topics, resp)
-        waiter.finish(value, exc)
+        _coalesce.finish_response(waiter, resp)
         if waiter.kind != wire.HELLO:
-            self.tracker.done()
+            self.tracker.done(_coalesce.waiter_records(waiter))
 
     def die(self, exc):
         first = not self.dead
         self.dead = True
         pending, self.pending = self.pending, {}
+        unsent, self.outbuf = self.outbuf, []
         if first and self.transport is not None:
             self.transport.abort()
         for waiter in pending.values():
             waiter.finish(None, exc)
             if waiter.kind != wire.HELLO:
+                self.tracker.done(_coalesce.waiter_records(waiter))
+        for item in unsent:  # queued records have no pending entry yet
+            if item.__class__ is not bytes and item[3] is not None:
+                item[3].finish(None, exc)
                 self.tracker.done()
         self._wake_drainers()
 
@@ -195,7 +212,9 @@ class AsyncClient:
         self._loop = None
         self._conn = None
         self._connecting = None
-        self._backlog = []  # (id, frame, waiter) sent once connected
+        # Sent once connected: (id, frame, waiter) or (0, record item,
+        # waiter).
+        self._backlog = []
         self._tracker = _Tracker()
 
     def _bind_loop(self):
@@ -242,12 +261,35 @@ class AsyncClient:
             self._connecting = loop.create_task(self._connect())
         return None
 
+    def _submit_record(self, topic, ack, field, waiter):
+        """Queues one encoded record; records queued in the same loop
+        iteration go out as one request. Returns the live connection, or
+        None when queued until connected."""
+        loop = self._bind_loop()
+        if self._closed:
+            raise ClientClosedError("client is closed; nothing was sent")
+        conn = self._conn
+        limit = conn.max_frame_bytes if conn else wire.DEFAULT_MAX_FRAME_BYTES
+        too_big = _coalesce.record_too_large(field, limit)
+        if too_big is not None:
+            raise too_big
+        if waiter is not None:
+            self._tracker.add()
+        item = (topic, ack, field, waiter)
+        if conn is not None and not conn.dead:
+            conn.write_record(item)
+            return conn
+        self._backlog.append((0, item, waiter))
+        if self._connecting is None:
+            self._connecting = loop.create_task(self._connect())
+        return None
+
     async def _connect(self):
         loop = self._loop
         tracker = self._tracker
         try:
             _, conn = await loop.create_unix_connection(
-                lambda: _Connection(tracker), self.socket_path)
+                lambda: _Connection(tracker, self._ids), self.socket_path)
         except OSError as e:
             self._connecting = None
             err = DaemonUnavailableError(
@@ -265,7 +307,10 @@ class AsyncClient:
             HelloWaiter(conn))
         backlog, self._backlog = self._backlog, []
         for req_id, data, waiter in backlog:
-            conn.write(req_id, data, waiter)
+            if req_id:
+                conn.write(req_id, data, waiter)
+            else:
+                conn.write_record(data)
 
     def _fail_backlog(self, err):
         backlog, self._backlog = self._backlog, []
@@ -303,10 +348,11 @@ class AsyncClient:
         Returns RecordMetadata; raises ProduceError, DaemonUnavailableError,
         ConnectionLostError or ProduceTimeoutError as Client.produce does.
         """
+        field = wire.record_field(topic, value, key, headers, partition,
+                                  timestamp)
         future = self._bind_loop().create_future()
-        conn = self._submit(lambda i: wire.produce_frame(
-            i, wire.ACK_DELIVERED, topic, value, key, headers, partition,
-            timestamp), FutureWaiter(wire.ONE, topic, future))
+        conn = self._submit_record(topic, wire.ACK_DELIVERED, field,
+                                   FutureWaiter(wire.ONE, topic, future))
         return await self._await(conn, future, timeout)
 
     def send(self, topic, value, key=None, headers=None, partition=None,
@@ -318,11 +364,12 @@ class AsyncClient:
         NONE); if the daemon turns out to be unreachable that is logged.
         """
         ack = wire.ACK_NONE if on_delivery is None else wire.ACK_DELIVERED
+        field = wire.record_field(topic, value, key, headers, partition,
+                                  timestamp)
         waiter = None
         if on_delivery is not None:
             waiter = CallbackWaiter(wire.ONE, topic, on_delivery)
-        self._submit(lambda i: wire.produce_frame(
-            i, ack, topic, value, key, headers, partition, timestamp), waiter)
+        self._submit_record(topic, ack, field, waiter)
 
     async def produce_batch(self, records, timeout=None):
         """Produces many records; see Client.produce_batch (same results,

@@ -21,6 +21,7 @@ import time
 import weakref
 from concurrent.futures import Future
 
+from . import _coalesce
 from . import _protocol as wire
 from ._waiters import (HELLO_ID, CallbackWaiter, FutureWaiter, HelloWaiter,
                        Latch)
@@ -41,7 +42,7 @@ class _NotSent(Exception):
 class _Connection:
     """One socket and its reader thread. Dies once; never reused after."""
 
-    def __init__(self, path, client_name):
+    def __init__(self, path, client_name, ids):
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(_CONNECT_TIMEOUT)
         try:
@@ -55,15 +56,18 @@ class _Connection:
         self.sock = sock
         self.path = path
         self.pid = os.getpid()
+        self.ids = ids  # the client's request id counter
         self.pending = {}
         # Guards pending, dead and the outgoing queue below.
         self.lock = threading.Lock()
         self.cond = threading.Condition(self.lock)
-        self.outq = []  # frames waiting for the active writer
+        # Frames and record items (see _coalesce) for the active writer.
+        self.outq = []
         self.queued_bytes = 0
         self.writing = False  # some thread is in _write_queued()
         self.dead = False
         self.death = None  # why it died, for diagnostics
+        self.lost = None  # the exception in-flight requests failed with
         self.version = None
         self.max_frame_bytes = wire.DEFAULT_MAX_FRAME_BYTES
         self.reader = threading.Thread(target=self._read_loop, daemon=True,
@@ -101,6 +105,22 @@ class _Connection:
             self.writing = True
         self._write_queued()
 
+    def submit_record(self, item):
+        """Queues one record item (topic, ack, field, waiter) to be sent
+        coalesced with the records other threads queue meanwhile; raises
+        _NotSent like submit()."""
+        with self.cond:
+            while self.queued_bytes > _MAX_QUEUED_BYTES and not self.dead:
+                self.cond.wait()
+            if self.dead:
+                raise _NotSent()
+            self.outq.append(item)
+            self.queued_bytes += len(item[2])
+            if self.writing:
+                return
+            self.writing = True
+        self._write_queued()
+
     def _write_queued(self):
         while True:
             with self.cond:
@@ -110,11 +130,23 @@ class _Connection:
                     self.queued_bytes = 0
                     self.cond.notify_all()
                     return
-                chunk = self.outq[0] if len(self.outq) == 1 else \
-                    b"".join(self.outq)
+                items = self.outq
                 self.outq = []
                 self.queued_bytes = 0
                 self.cond.notify_all()
+            # Encoding happens outside the lock: other threads keep queuing
+            # meanwhile, and go out together in the next round.
+            chunk, regs = _coalesce.pack(items, self.ids,
+                                         self.max_frame_bytes)
+            if regs:
+                with self.lock:
+                    if not self.dead:
+                        self.pending.update(regs)
+                        regs = None
+                if regs:  # died meanwhile: these were never sent
+                    for _, waiter in regs:
+                        waiter.finish(None, self.lost)
+                    continue
             try:
                 self.sock.sendall(chunk)
             except OSError as e:
@@ -125,7 +157,9 @@ class _Connection:
     def unanswered(self):
         """Requests still waiting for an answer (the handshake excluded)."""
         with self.lock:
-            return len(self.pending) - (HELLO_ID in self.pending)
+            waiters = list(self.pending.values())
+        return sum(map(_coalesce.waiter_records, waiters)) - \
+            any(w.kind == wire.HELLO for w in waiters)
 
     def wait_written(self, timeout):
         """Waits until every queued frame went to the kernel (fire-and-forget
@@ -169,22 +203,23 @@ class _Connection:
         if waiter is None:
             log.warning("kafka_sidecar: response for unknown id %d", resp.id)
             return
-        value, exc = wire.interpret(waiter.kind, waiter.topics, resp)
-        waiter.finish(value, exc)
+        _coalesce.finish_response(waiter, resp)
 
     def die(self, exc):
         """Fails everything in flight with `exc` and shuts the socket."""
         with self.cond:
             first = not self.dead
             self.dead = True
+            if first:
+                self.lost = exc
             pending, self.pending = self.pending, {}
-            unsent, self.outq = len(self.outq), []
+            unsent, self.outq = self.outq, []
             self.queued_bytes = 0
             self.cond.notify_all()
         if unsent:
             # Requests among them fail below; fire-and-forget ones are lost.
-            log.warning("kafka_sidecar: connection died with %d frames not "
-                        "yet sent: %s", unsent, exc)
+            log.warning("kafka_sidecar: connection died with %d requests "
+                        "or records not yet sent: %s", len(unsent), exc)
         if first and self.pid == os.getpid():
             try:  # wakes the reader, which closes the fd
                 self.sock.shutdown(socket.SHUT_RDWR)
@@ -192,6 +227,9 @@ class _Connection:
                 pass
         for waiter in pending.values():
             waiter.finish(None, exc)
+        for item in unsent:  # queued records have no pending entry yet
+            if item.__class__ is not bytes and item[3] is not None:
+                item[3].finish(None, exc)
 
     def abandon_after_fork(self):
         """In a forked child: forget the parent's connection, never shut it
@@ -259,7 +297,7 @@ class Client:
             if conn is None or conn.dead:
                 conn = _Connection(self.socket_path,
                                    self.client_name or
-                                   wire.default_client_name())
+                                   wire.default_client_name(), self._ids)
                 self._conn = conn
             return conn
 
@@ -288,6 +326,24 @@ class Client:
             "connection to the daemon at %s keeps dropping; nothing was sent"
             % self.socket_path)
 
+    def _submit_record(self, topic, ack, field, waiter):
+        """Queues one encoded record (coalesced with others by the writer);
+        raises if not sent."""
+        item = (topic, ack, field, waiter)
+        for _ in range(2):  # a dead connection found on send: one redial
+            conn = self._connection()
+            too_big = _coalesce.record_too_large(field, conn.max_frame_bytes)
+            if too_big is not None:
+                raise too_big
+            try:
+                conn.submit_record(item)
+                return
+            except _NotSent:
+                pass
+        raise DaemonUnavailableError(
+            "connection to the daemon at %s keeps dropping; nothing was sent"
+            % self.socket_path)
+
     # -- produce -----------------------------------------------------------
 
     def produce(self, topic, value, key=None, headers=None, partition=None,
@@ -299,23 +355,22 @@ class Client:
         ProduceTimeoutError (outcome unknown).
         """
         self._check_not_in_callback()
+        field = wire.record_field(topic, value, key, headers, partition,
+                                  timestamp)
         waiter = Latch(wire.ONE, topic)
-        self._submit(lambda i: wire.produce_frame(
-            i, wire.ACK_DELIVERED, topic, value, key, headers, partition,
-            timestamp), waiter)
+        self._submit_record(topic, wire.ACK_DELIVERED, field, waiter)
         return waiter.wait(timeout)
 
     def produce_async(self, topic, value, key=None, headers=None,
                       partition=None, timestamp=None):
         """Like produce() but returns a concurrent.futures.Future at once."""
+        field = wire.record_field(topic, value, key, headers, partition,
+                                  timestamp)
         future = Future()
         future.set_running_or_notify_cancel()
         waiter = FutureWaiter(wire.ONE, topic, future)
-        data = lambda i: wire.produce_frame(  # noqa: E731
-            i, wire.ACK_DELIVERED, topic, value, key, headers, partition,
-            timestamp)
         try:
-            self._submit(data, waiter)
+            self._submit_record(topic, wire.ACK_DELIVERED, field, waiter)
         except (TypeError, ValueError):
             raise
         except Exception as e:
@@ -333,13 +388,13 @@ class Client:
         that cannot be reached raises here.
         """
         ack = wire.ACK_NONE if on_delivery is None else wire.ACK_DELIVERED
+        field = wire.record_field(topic, value, key, headers, partition,
+                                  timestamp)
         waiter = None
         if on_delivery is not None:
             waiter = CallbackWaiter(wire.ONE, topic, on_delivery)
-        data = lambda i: wire.produce_frame(  # noqa: E731
-            i, ack, topic, value, key, headers, partition, timestamp)
         try:
-            self._submit(data, waiter)
+            self._submit_record(topic, ack, field, waiter)
         except (TypeError, ValueError):
             raise
         except Exception as e:
