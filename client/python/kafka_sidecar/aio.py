@@ -27,6 +27,18 @@ from .errors import (ClientClosedError, ConnectionLostError,
 
 log = logging.getLogger("kafka_sidecar")
 
+# Bumped in a forked child: cheaper to compare on every call than getpid()
+# (a system call with current glibc).
+_forks = 0
+
+
+def _after_fork_in_child():
+    global _forks
+    _forks += 1
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
 
 class _Tracker:
     """Counts requests awaiting an answer, so flush() can wait for zero."""
@@ -131,14 +143,27 @@ class _Connection(asyncio.Protocol):
 
     def write_record(self, item):
         """Queues a record item (topic, ack, field, waiter); the records
-        queued in one loop iteration go out coalesced (see _coalesce)."""
+        queued in one loop iteration go out coalesced (see _coalesce).
+
+        The first record of an iteration goes out at once, alone: the
+        daemon hands it to librdkafka, whose linger.ms clock starts then,
+        while this loop is still running the other tasks of the iteration;
+        their records join the same Kafka batch when they arrive within
+        linger.ms. Holding it back would add the iteration's own duration
+        to every record's latency.
+        """
         self.outbuf.append(item)
         if not self.flush_scheduled:
             self.flush_scheduled = True
             asyncio.get_running_loop().call_soon(self._flush)
+            if len(self.outbuf) == 1:
+                self._write_out()
 
     def _flush(self):
         self.flush_scheduled = False
+        self._write_out()
+
+    def _write_out(self):
         if self.dead or not self.outbuf:
             self.outbuf = []
             return
@@ -209,6 +234,7 @@ class AsyncClient:
 
     def _reset(self):
         self._pid = os.getpid()
+        self._forks = _forks
         self._loop = None
         self._conn = None
         self._connecting = None
@@ -219,6 +245,8 @@ class AsyncClient:
 
     def _bind_loop(self):
         loop = asyncio.get_running_loop()
+        if loop is self._loop and self._forks == _forks:
+            return loop
         if self._pid != os.getpid():
             # Forked: the parent's transport lives in the parent's loop;
             # touching it here could disturb the parent. Start afresh.
@@ -261,11 +289,10 @@ class AsyncClient:
             self._connecting = loop.create_task(self._connect())
         return None
 
-    def _submit_record(self, topic, ack, field, waiter):
+    def _submit_record(self, topic, ack, field, waiter, loop):
         """Queues one encoded record; records queued in the same loop
         iteration go out as one request. Returns the live connection, or
         None when queued until connected."""
-        loop = self._bind_loop()
         if self._closed:
             raise ClientClosedError("client is closed; nothing was sent")
         conn = self._conn
@@ -350,9 +377,12 @@ class AsyncClient:
         """
         field = wire.record_field(topic, value, key, headers, partition,
                                   timestamp)
-        future = self._bind_loop().create_future()
+        loop = self._bind_loop()
+        future = loop.create_future()
         conn = self._submit_record(topic, wire.ACK_DELIVERED, field,
-                                   FutureWaiter(wire.ONE, topic, future))
+                                   FutureWaiter(wire.ONE, topic, future), loop)
+        if timeout is None and conn is not None and not conn.paused:
+            return await future
         return await self._await(conn, future, timeout)
 
     def send(self, topic, value, key=None, headers=None, partition=None,
@@ -369,7 +399,7 @@ class AsyncClient:
         waiter = None
         if on_delivery is not None:
             waiter = CallbackWaiter(wire.ONE, topic, on_delivery)
-        self._submit_record(topic, ack, field, waiter)
+        self._submit_record(topic, ack, field, waiter, self._bind_loop())
 
     async def produce_batch(self, records, timeout=None):
         """Produces many records; see Client.produce_batch (same results,
