@@ -69,11 +69,13 @@ fuzz: deps
 	cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
 	  -DSANITIZE=address,undefined -DKS_FUZZ=ON -DBUILD_TESTING=OFF
-	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target request_fuzzer
-	mkdir -p $(BUILD_FUZZ)/corpus
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target request_fuzzer produce_decoder_fuzzer
+	mkdir -p $(BUILD_FUZZ)/corpus $(BUILD_FUZZ)/decoder-corpus
 	ASAN_OPTIONS=detect_leaks=0 $(BUILD_FUZZ)/fuzz/request_fuzzer \
 	  -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=30 -detect_leaks=0 \
 	  -print_final_stats=1 $(BUILD_FUZZ)/corpus fuzz/corpus
+	$(BUILD_FUZZ)/fuzz/produce_decoder_fuzzer -max_total_time=$(FUZZ_SECONDS) \
+	  -max_len=4096 -print_final_stats=1 $(BUILD_FUZZ)/decoder-corpus
 
 demo: build
 	bash tools/demo.sh $(BUILD)

@@ -84,7 +84,11 @@ void Connection::Send(const v1::Response& response) {
   out_.resize(at + kFrameHeaderBytes + size);
   response.SerializeWithCachedSizesToArray(
       reinterpret_cast<uint8_t*>(out_.data() + at + kFrameHeaderBytes));
-  if (out_.size() == at + kFrameHeaderBytes + size) owner_.MarkDirty(*this);
+  Appended();
+}
+
+void Connection::Appended() {
+  owner_.MarkDirty(*this);
   if (pending_output() > max_pending_output_bytes_) Pause(kOutputFull);
 }
 

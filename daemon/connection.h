@@ -68,6 +68,12 @@ class Connection {
 
   // Serializes `response` into the output buffer (written at Flush()).
   void Send(const v1::Response& response);
+  // Appends one whole frame that `write(std::string*)` appends.
+  template <typename Write>
+  void SendFrame(Write&& write) {
+    write(&out_);
+    Appended();
+  }
   // Starts a write of everything buffered, unless one is in flight.
   void Flush();
 
@@ -100,6 +106,7 @@ class Connection {
   static void OnClose(uv_handle_t* h);
   void UpdateReading();
   void MaybeFinish();
+  void Appended();
 
   ConnectionOwner& owner_;
   const uint64_t id_;

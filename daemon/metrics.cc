@@ -18,24 +18,16 @@ uint64_t LatencyHistogram::CumulativeCount(size_t i) const {
 }
 
 void OpsMetrics::CountProduce(v1::AckMode ack,
-                              const v1::ProduceResponse& response,
+                              const RecordOutcomeCounts& outcomes,
                               double latency_seconds) {
   const int mode = static_cast<int>(ack);
   if (mode < 0 || mode >= kAckModes) return;
-  bool failed = false;
-  for (const v1::RecordResult& r : response.results()) {
-    RecordOutcome outcome = RecordOutcome::kFailed;
-    if (r.has_delivered()) {
-      outcome = RecordOutcome::kDelivered;
-    } else if (r.has_accepted()) {
-      outcome = RecordOutcome::kAccepted;
-    } else if (r.error().code() == v1::ERROR_CODE_NOT_ALLOWED) {
-      outcome = RecordOutcome::kDenied;
-    }
-    failed |=
-        outcome == RecordOutcome::kFailed || outcome == RecordOutcome::kDenied;
-    ++records[static_cast<int>(outcome)][mode];
+  for (int o = 0; o < static_cast<int>(RecordOutcome::kCount); ++o) {
+    records[o][mode] += outcomes.n[o];
   }
+  const bool failed =
+      outcomes.n[static_cast<int>(RecordOutcome::kFailed)] > 0 ||
+      outcomes.n[static_cast<int>(RecordOutcome::kDenied)] > 0;
   ++produce_requests[failed ? 1 : 0][mode];
   if (ack != v1::ACK_MODE_NONE) ack_latency[mode].Observe(latency_seconds);
 }

@@ -34,6 +34,11 @@ class LatencyHistogram {
 enum class RecordOutcome { kDelivered, kAccepted, kFailed, kDenied, kCount };
 inline constexpr int kAckModes = 3;  // v1::AckMode values 0..2
 
+// Records of one produce request by outcome.
+struct RecordOutcomeCounts {
+  uint32_t n[static_cast<int>(RecordOutcome::kCount)] = {};
+};
+
 struct OpsMetrics {
   // [outcome][ack mode]
   uint64_t records[static_cast<int>(RecordOutcome::kCount)][kAckModes] = {};
@@ -47,8 +52,8 @@ struct OpsMetrics {
   uint64_t connections_denied = 0;
   uint64_t reloads = 0, reload_failures = 0;
 
-  // Counts a finished produce request from its response.
-  void CountProduce(v1::AckMode ack, const v1::ProduceResponse& response,
+  // Counts a finished produce request from its records' outcomes.
+  void CountProduce(v1::AckMode ack, const RecordOutcomeCounts& outcomes,
                     double latency_seconds);
   uint64_t RecordsTotal(RecordOutcome outcome) const;
 };

@@ -107,10 +107,12 @@ rd_kafka_topic_t* Producer::Topic(const std::string& name, bool* owned) {
   return last_topic_;
 }
 
-rd_kafka_resp_err_t Producer::Produce(const v1::Record& r, uint64_t token,
-                                      int64_t now_ms) {
+rd_kafka_resp_err_t Producer::Produce(const ProduceRecord& r,
+                                      const std::string& topic,
+                                      const ProduceHeader* record_headers,
+                                      uint64_t token, int64_t now_ms) {
   bool owned = false;
-  rd_kafka_topic_t* rkt = Topic(r.topic(), &owned);
+  rd_kafka_topic_t* rkt = Topic(topic, &owned);
   if (rkt == nullptr) return rd_kafka_last_error();
   // Only the union member each vtype names is read: no need to zero them.
   size_t count = 0;
@@ -121,33 +123,34 @@ rd_kafka_resp_err_t Producer::Produce(const v1::Record& r, uint64_t token,
   add(RD_KAFKA_VTYPE_RKT).u.rkt = rkt;
   add(RD_KAFKA_VTYPE_MSGFLAGS).u.i = RD_KAFKA_MSG_F_COPY;
   add(RD_KAFKA_VTYPE_OPAQUE).u.ptr = reinterpret_cast<void*>(token);
-  if (r.has_partition()) add(RD_KAFKA_VTYPE_PARTITION).u.i32 = r.partition();
+  if (r.has_partition) add(RD_KAFKA_VTYPE_PARTITION).u.i32 = r.partition;
   // A record without a timestamp gets the time its request was handled,
   // read once per request rather than once per record inside librdkafka.
   add(RD_KAFKA_VTYPE_TIMESTAMP).u.i64 =
-      r.has_timestamp_ms() ? r.timestamp_ms() : now_ms;
-  if (r.has_value()) {
+      r.has_timestamp ? r.timestamp_ms : now_ms;
+  if (r.has_value) {
     auto& v = add(RD_KAFKA_VTYPE_VALUE);
-    v.u.mem.ptr = const_cast<char*>(r.value().data());
-    v.u.mem.size = r.value().size();
+    v.u.mem.ptr = const_cast<char*>(r.value.data());
+    v.u.mem.size = r.value.size();
   }
-  if (r.has_key()) {
+  if (r.has_key) {
     auto& v = add(RD_KAFKA_VTYPE_KEY);
-    v.u.mem.ptr = const_cast<char*>(r.key().data());
-    v.u.mem.size = r.key().size();
+    v.u.mem.ptr = const_cast<char*>(r.key.data());
+    v.u.mem.size = r.key.size();
   }
   // Headers go in as one list we own until produceva succeeds. With
   // VTYPE_HEADER items librdkafka (2.0.2, still in 2.x: issue #4627) frees
   // its own list twice when the partition does not exist: a crash any
   // client could cause.
   rd_kafka_headers_t* headers = nullptr;
-  if (r.headers_size() > 0) {
-    headers = rd_kafka_headers_new(static_cast<size_t>(r.headers_size()));
-    for (const auto& h : r.headers()) {
+  if (r.header_count > 0) {
+    headers = rd_kafka_headers_new(r.header_count);
+    for (uint32_t i = 0; i < r.header_count; ++i) {
+      const ProduceHeader& h = record_headers[i];
       rd_kafka_header_add(
-          headers, h.key().data(), static_cast<ssize_t>(h.key().size()),
-          h.has_value() ? h.value().data() : nullptr,
-          h.has_value() ? static_cast<ssize_t>(h.value().size()) : 0);
+          headers, h.key.data(), static_cast<ssize_t>(h.key.size()),
+          h.has_value ? h.value.data() : nullptr,
+          h.has_value ? static_cast<ssize_t>(h.value.size()) : 0);
     }
     add(RD_KAFKA_VTYPE_HEADERS).u.headers = headers;
   }

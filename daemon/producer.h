@@ -21,6 +21,7 @@
 #include "ack_queue.h"
 #include "config.h"
 #include "kafka_stats.h"
+#include "produce_decoder.h"
 #include "sidecar.pb.h"
 #include "status.h"
 
@@ -53,7 +54,10 @@ class Producer {
   // its timestamp unless it carries one. Returns librdkafka's
   // immediate verdict (e.g. _QUEUE_FULL, MSG_SIZE_TOO_LARGE,
   // _UNKNOWN_PARTITION); on success a delivery report follows later.
-  rd_kafka_resp_err_t Produce(const v1::Record& record, uint64_t token,
+  // `topic` is record.topic as a string; `headers` its header_count headers.
+  rd_kafka_resp_err_t Produce(const ProduceRecord& record,
+                              const std::string& topic,
+                              const ProduceHeader* headers, uint64_t token,
                               int64_t now_ms);
 
   // Fails everything not yet delivered (reports follow with _PURGE_*).

@@ -196,8 +196,13 @@ void Server::OnOversizeFrame(Connection& conn, uint32_t announced) {
 
 bool Server::OnFrame(Connection& conn, std::string_view payload) {
   counters_.bytes_in += payload.size() + kFrameHeaderBytes;
-  // The request lives only while its frame is handled: parse it onto an
-  // arena whose first block is reused, so most frames cost no malloc.
+  const size_t frame_bytes = payload.size() + kFrameHeaderBytes;
+  if (DecodeProduceRequest(payload, &produce_) == DecodeResult::kProduce) {
+    return HandleProduce(conn, produce_, frame_bytes);
+  }
+  // Every other request, and produce requests the hand-written reader
+  // leaves to protobuf. The request lives only while its frame is handled:
+  // parse it onto an arena whose first block is reused.
   google::protobuf::ArenaOptions options;
   options.initial_block = request_block_.get();
   options.initial_block_size = kRequestBlockBytes;
@@ -221,7 +226,9 @@ bool Server::OnFrame(Connection& conn, std::string_view payload) {
       HandleStatus(conn, req);
       return true;
     case v1::Request::kProduce:
-      return HandleProduce(conn, &req, payload.size() + kFrameHeaderBytes);
+      // Stalled requests copy their records before the arena goes.
+      ViewProduceRequest(req.id(), req.produce(), &produce_);
+      return HandleProduce(conn, produce_, frame_bytes);
     case v1::Request::BODY_NOT_SET:
       break;
   }
@@ -280,12 +287,11 @@ void Server::HandlePing(Connection& conn, const v1::Request& req) {
   conn.Send(response);
 }
 
-bool Server::HandleProduce(Connection& conn, v1::Request* req,
+bool Server::HandleProduce(Connection& conn, const ProduceBatch& produce,
                            size_t frame_bytes) {
   ++counters_.requests_produce;
-  const uint64_t request_id = req->id();
-  v1::ProduceRequest* produce = req->mutable_produce();
-  const int count = produce->records_size();
+  const uint64_t request_id = produce.id;
+  const size_t count = produce.records.size();
   std::string problem;
   if (shutting_down_) {
     SendError(conn, request_id, v1::ERROR_CODE_SHUTTING_DOWN,
@@ -294,12 +300,12 @@ bool Server::HandleProduce(Connection& conn, v1::Request* req,
   }
   if (count == 0) {
     problem = "produce request has no records";
-  } else if (static_cast<uint32_t>(count) > config_.max_records_per_request) {
+  } else if (count > config_.max_records_per_request) {
     problem = "produce request has " + std::to_string(count) +
               " records; the limit is " +
               std::to_string(config_.max_records_per_request);
-  } else if (!v1::AckMode_IsValid(produce->ack())) {
-    problem = "unknown ack mode " + std::to_string(produce->ack());
+  } else if (!v1::AckMode_IsValid(produce.ack)) {
+    problem = "unknown ack mode " + std::to_string(produce.ack);
   }
   if (!problem.empty()) {
     ++counters_.requests_invalid;
@@ -307,7 +313,7 @@ bool Server::HandleProduce(Connection& conn, v1::Request* req,
     return true;
   }
   const uint64_t pending_id = next_pending_id_++;
-  auto pending = std::make_unique<Pending>(conn.id(), request_id, *produce);
+  auto pending = std::make_unique<Pending>(conn.id(), produce);
   Pending& p = *pending;
   p.bytes = frame_bytes;
   conn.inflight_bytes += frame_bytes;
@@ -323,45 +329,46 @@ bool Server::HandleProduce(Connection& conn, v1::Request* req,
 bool Server::QueueRecords(Connection& conn, uint64_t pending_id, Pending& p) {
   const uint32_t n = p.size();
   const bool delivered = p.ack == v1::ACK_MODE_DELIVERED;
-  const std::string* valid_topic = nullptr;  // most batches use one topic
+  bool topic_valid = false;  // topic_ is a valid name; most batches use one
   const int64_t now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::system_clock::now().time_since_epoch())
           .count();
   for (; p.next < n; ++p.next) {
-    const v1::Record& record = p.record(p.next);
-    v1::RecordResult* result = p.result(p.next);
-    if (valid_topic != nullptr && record.topic() == *valid_topic) {
-      // checked already
-    } else if (std::string why = CheckTopicName(record.topic()); !why.empty()) {
-      FillKafkaError(RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION,
-                     "invalid topic '" + record.topic() + "': " + why,
-                     v1::PERSISTENCE_NOT_PERSISTED, result->mutable_error());
+    const ProduceRecord& record = p.record(p.next);
+    if (!topic_valid || record.topic != topic_) {
+      topic_.assign(record.topic);
+      if (std::string why = CheckTopicName(topic_); !why.empty()) {
+        topic_valid = false;
+        FillKafkaError(RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION,
+                       "invalid topic '" + topic_ + "': " + why,
+                       v1::PERSISTENCE_NOT_PERSISTED, p.SetError(p.next));
+        ++counters_.records_failed;
+        continue;
+      }
+      topic_valid = true;
+    }
+    if (!TopicAllowed(conn, topic_, p, p.next)) {
       ++counters_.records_failed;
       continue;
-    } else {
-      valid_topic = &record.topic();
     }
-    if (!TopicAllowed(conn, record.topic(), result)) {
-      ++counters_.records_failed;
-      continue;
-    }
-    if (record.has_partition() && record.partition() < -1) {
+    if (record.has_partition && record.partition < -1) {
       FillDaemonError(v1::ERROR_CODE_INVALID_REQUEST,
-                      "partition " + std::to_string(record.partition()) +
+                      "partition " + std::to_string(record.partition) +
                           " is invalid (partitions are numbered from 0)",
-                      result->mutable_error());
+                      p.SetError(p.next));
       ++counters_.records_failed;
       continue;
     }
     const uint64_t token = delivered ? (pending_id << kIndexBits) | p.next : 0;
-    const rd_kafka_resp_err_t err = producer_.Produce(record, token, now_ms);
+    const rd_kafka_resp_err_t err =
+        producer_.Produce(record, topic_, p.headers(record), token, now_ms);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (delivered) {
         ++p.remaining;
         ++conn.inflight_records;
       } else {
-        result->mutable_accepted();
+        p.SetAccepted(p.next);
         ++counters_.records_accepted;
       }
       continue;
@@ -376,17 +383,17 @@ bool Server::QueueRecords(Connection& conn, uint64_t pending_id, Pending& p) {
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       FillDaemonError(v1::ERROR_CODE_QUEUE_FULL,
                       "the producer queue is full (fail_fast was requested)",
-                      result->mutable_error());
+                      p.SetError(p.next));
     } else {
       FillKafkaError(
           err,
-          DescribeRecordError(err, record.topic(),
-                              record.has_partition() ? record.partition()
-                                                     : RD_KAFKA_PARTITION_UA),
-          v1::PERSISTENCE_NOT_PERSISTED, result->mutable_error());
+          DescribeRecordError(
+              err, topic_,
+              record.has_partition ? record.partition : RD_KAFKA_PARTITION_UA),
+          v1::PERSISTENCE_NOT_PERSISTED, p.SetError(p.next));
     }
     if (p.ack == v1::ACK_MODE_NONE) {
-      spdlog::warn("record to '{}' failed (ack mode NONE): {}", record.topic(),
+      spdlog::warn("record to '{}' failed (ack mode NONE): {}", topic_,
                    rd_kafka_err2str(err));
     }
   }
@@ -414,7 +421,7 @@ void Server::Complete(uint64_t pending_id) {
   auto it = pending_.find(pending_id);
   std::unique_ptr<Pending> p = std::move(it->second);
   pending_.erase(it);
-  metrics_.CountProduce(p->ack, p->response().produce(),
+  metrics_.CountProduce(p->ack, p->CountOutcomes(),
                         std::chrono::duration<double>(
                             std::chrono::steady_clock::now() - p->arrived)
                             .count());
@@ -428,7 +435,7 @@ void Server::Complete(uint64_t pending_id) {
     ++counters_.responses_dropped;
     return;
   }
-  conn->Send(p->response());
+  conn->SendFrame([&p](std::string* out) { p->AppendResponseFrame(out); });
   UpdateInflightPause(*conn);
 }
 
@@ -458,8 +465,7 @@ void Server::OnAcks(std::vector<Ack>* acks) {
       run = 0;
     }
     if (cached == nullptr) continue;  // answered already (shutdown deadline)
-    FillResult(ack,
-               cached->result(static_cast<uint32_t>(ack.token & kIndexMask)));
+    FillResult(ack, *cached, static_cast<uint32_t>(ack.token & kIndexMask));
     ++run;
     if (--cached->remaining == 0 && cached->all_queued()) {
       RecordsDone(*cached, run);
@@ -473,19 +479,16 @@ void Server::OnAcks(std::vector<Ack>* acks) {
   ResumeStalled();
 }
 
-void Server::FillResult(const Ack& ack, v1::RecordResult* result) {
+void Server::FillResult(const Ack& ack, PendingRequest& p, uint32_t index) {
   if (ack.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    auto* md = result->mutable_delivered();
-    md->set_partition(ack.partition);
-    md->set_offset(ack.offset);
-    md->set_timestamp_ms(ack.timestamp_ms);
-    md->set_timestamp_type(static_cast<v1::TimestampType>(ack.timestamp_type));
+    p.SetDelivered(index, ack.partition, ack.offset, ack.timestamp_ms,
+                   ack.timestamp_type);
     return;
   }
   FillKafkaError(
       static_cast<rd_kafka_resp_err_t>(ack.err), ack.error_detail,
       ToPersistence(static_cast<rd_kafka_msg_status_t>(ack.persistence)),
-      result->mutable_error());
+      p.SetError(index));
 }
 
 // A record accepted with ACK_MODE_ACCEPTED or NONE failed: nobody waits for

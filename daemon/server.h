@@ -24,6 +24,7 @@
 #include "counters.h"
 #include "metrics.h"
 #include "pending_request.h"
+#include "produce_decoder.h"
 #include "producer.h"
 #include "status.h"
 
@@ -90,11 +91,12 @@ class Server : public ConnectionOwner {
   bool AdmitPeer(Connection& conn);
   // Whether the peer may write `topic`; if not, fills `result`.
   bool TopicAllowed(Connection& conn, const std::string& topic,
-                    v1::RecordResult* result);
-  bool HandleProduce(Connection& conn, v1::Request* req, size_t frame_bytes);
+                    PendingRequest& p, uint32_t index);
+  bool HandleProduce(Connection& conn, const ProduceBatch& produce,
+                     size_t frame_bytes);
   void UpdateInflightPause(Connection& conn);
   bool QueueRecords(Connection& conn, uint64_t pending_id, Pending& p);
-  void FillResult(const Ack& ack, v1::RecordResult* result);
+  void FillResult(const Ack& ack, PendingRequest& p, uint32_t index);
   void ReportUnanswered(const Ack& ack);
   void RecordsDone(const Pending& p, uint32_t n);
   void Complete(uint64_t pending_id);
@@ -130,6 +132,8 @@ class Server : public ConnectionOwner {
   uint64_t next_pending_id_ = 1;
   std::unique_ptr<char[]> read_buffer_;
   std::unique_ptr<char[]> request_block_;  // first arena block per frame
+  ProduceBatch produce_;                   // the frame being handled; reused
+  std::string topic_;                      // the topic being queued; reused
   // Shutdown state.
   bool shutting_down_ = false;
   bool purged_ = false;

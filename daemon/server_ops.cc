@@ -63,7 +63,7 @@ bool Server::AdmitPeer(Connection& conn) {
 }
 
 bool Server::TopicAllowed(Connection& conn, const std::string& topic,
-                          v1::RecordResult* result) {
+                          PendingRequest& p, uint32_t index) {
   if (access_->allows_everything()) return true;
   const AccessVerdict verdict = access_->MayProduce(conn.peer, topic);
   if (verdict.allowed) return true;
@@ -79,7 +79,7 @@ bool Server::TopicAllowed(Connection& conn, const std::string& topic,
   FillDaemonError(v1::ERROR_CODE_NOT_ALLOWED,
                   "writing to topic '" + topic + "' is not allowed for " +
                       conn.peer.Describe() + ": " + why,
-                  result->mutable_error());
+                  p.SetError(index));
   return false;
 }
 

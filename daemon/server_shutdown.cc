@@ -52,7 +52,7 @@ void Server::FailStalled() {
     for (; p.next < p.size(); ++p.next) {
       FillDaemonError(v1::ERROR_CODE_SHUTTING_DOWN,
                       "the daemon shut down before this record was queued",
-                      p.result(p.next)->mutable_error());
+                      p.SetError(p.next));
       ++counters_.records_failed;
     }
     p.ReleaseRecords();
@@ -90,11 +90,10 @@ void Server::FinishShutdown() {
   for (const uint64_t id : open) {
     Pending& p = *pending_[id];
     for (uint32_t i = 0; i < p.size(); ++i) {
-      v1::RecordResult* r = p.result(i);
-      if (r->result_case() != v1::RecordResult::RESULT_NOT_SET) continue;
+      if (p.has_outcome(i)) continue;
       FillKafkaError(RD_KAFKA_RESP_ERR__PURGE_INFLIGHT,
                      "the daemon shut down before Kafka answered",
-                     v1::PERSISTENCE_POSSIBLY_PERSISTED, r->mutable_error());
+                     v1::PERSISTENCE_POSSIBLY_PERSISTED, p.SetError(i));
       ++counters_.records_failed;
     }
     Complete(id);

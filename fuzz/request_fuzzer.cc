@@ -7,7 +7,10 @@
 // a well-formed frame holding a Response, and the number of responses is
 // what the protocol promises for the frames in the input (one per request,
 // none for a valid ACK_MODE_NONE produce, one error for an unparsable frame,
-// one error and the end of the stream for an oversize frame).
+// one error and the end of the stream for an oversize frame). Every frame
+// also goes through the daemon's hand-written produce reader, which must
+// agree with the generated parser whenever it accepts (see
+// produce_decoder_fuzzer for the same check alone, much faster).
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
@@ -26,6 +29,7 @@
 #include "daemon.h"
 #include "frame_codec.h"
 #include "mock_cluster.h"
+#include "produce_decoder.h"
 #include "sidecar.pb.h"
 
 namespace {
@@ -75,6 +79,19 @@ void Start() {
   g->loop.detach();
 }
 
+void CheckReaderAgrees(std::string_view payload, bool parsed,
+                       const v1::Request& req) {
+  ProduceBatch mine;
+  if (DecodeProduceRequest(payload, &mine) != DecodeResult::kProduce) return;
+  ProduceBatch theirs;
+  if (parsed && req.has_produce()) {
+    ViewProduceRequest(req.id(), req.produce(), &theirs);
+    if (SameProduce(mine, theirs)) return;
+  }
+  std::fprintf(stderr, "the hand-written reader disagrees with protobuf\n");
+  std::abort();
+}
+
 // How many responses the daemon owes for `input`.
 size_t ExpectedResponses(const uint8_t* data, size_t size) {
   FrameDecoder decoder(kMaxFrame);
@@ -86,7 +103,10 @@ size_t ExpectedResponses(const uint8_t* data, size_t size) {
     if (result == FrameDecoder::Result::kNeedMore) return expected;
     if (result == FrameDecoder::Result::kTooLarge) return expected + 1;
     v1::Request req;
-    if (!req.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    const bool parsed =
+        req.ParseFromArray(payload.data(), static_cast<int>(payload.size()));
+    CheckReaderAgrees(payload, parsed, req);
+    if (!parsed) {
       ++expected;
       continue;
     }

@@ -30,7 +30,11 @@ struct ProduceOptions {
   size_t batch_records = 2000;
   // Keeps each request well under the daemon's 4 MiB frame limit.
   size_t batch_bytes = 1 << 20;
-  size_t window = 8;        // requests in flight: at most window x batch_bytes
+  // Requests in flight: at most window x batch_bytes of memory. Once the
+  // daemon got faster, 8 x 2000 records no longer covered the time from
+  // produce to ack (linger.ms, the broker round trip, acks=all): the CLI sat
+  // waiting at ~1.5 M msg/s; 16 measured 1.7-2.0 M (bench/run.sh, 2 cores).
+  size_t window = 16;
   bool print_acks = false;  // where each record landed, on `out`
 };
 

@@ -1,5 +1,7 @@
 #include "connection.h"
 
+#include <google/protobuf/arena.h>
+
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -19,6 +21,8 @@ constexpr uint32_t kDefaultMaxFrameBytes = 4 << 20;
 // Answers are small (a few bytes per record); anything this big is garbage.
 constexpr uint32_t kMaxResponseBytes = 64 << 20;
 constexpr size_t kReadBytes = 256 << 10;
+// Room for the answer to a batch of a few thousand records.
+constexpr size_t kAnswerBlockBytes = 1 << 20;
 // How often the reader looks for requests past their deadline.
 constexpr std::chrono::milliseconds kExpiryScanInterval{100};
 constexpr uint64_t kHelloId = 1;
@@ -57,7 +61,8 @@ Connection::Connection(ConnectionOptions options, UnixSocket socket)
     : options_(std::move(options)),
       socket_(std::move(socket)),
       max_frame_bytes_(kDefaultMaxFrameBytes),
-      decoder_(kMaxResponseBytes) {}
+      decoder_(kMaxResponseBytes),
+      answer_block_(new char[kAnswerBlockBytes]) {}
 
 Connection::~Connection() {
   closing_ = true;
@@ -213,20 +218,26 @@ bool Connection::DrainFrames(std::string* why_dead) {
 }
 
 bool Connection::HandleFrame(std::string_view payload, std::string* why_dead) {
-  if (!response_.ParseFromArray(payload.data(),
-                                static_cast<int>(payload.size()))) {
+  google::protobuf::ArenaOptions options;
+  options.initial_block = answer_block_.get();
+  options.initial_block_size = kAnswerBlockBytes;
+  google::protobuf::Arena arena(options);
+  auto& response =
+      *google::protobuf::Arena::CreateMessage<v1::Response>(&arena);
+  if (!response.ParseFromArray(payload.data(),
+                               static_cast<int>(payload.size()))) {
     *why_dead = "daemon sent a frame that is not a Response";
     return false;
   }
-  if (response_.id() == 0) {
+  if (response.id() == 0) {
     // About the connection, not one request; it usually precedes a close.
-    if (response_.has_error()) {
-      last_daemon_error_ = FromProto(response_.error()).ToString();
+    if (response.has_error()) {
+      last_daemon_error_ = FromProto(response.error()).ToString();
     }
     return true;
   }
-  if (auto handler = pending_.Take(response_.id())) {
-    (*handler)(static_cast<const v1::Response*>(&response_));
+  if (auto handler = pending_.Take(response.id())) {
+    (*handler)(static_cast<const v1::Response*>(&response));
   }
   return true;
 }

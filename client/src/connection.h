@@ -86,7 +86,11 @@ class Connection {
 
   // Reader thread only.
   FrameDecoder decoder_;
-  v1::Response response_;  // reused: keeps its allocations between frames
+  v1::Response response_;  // the Hello answer
+  // Each answer is parsed onto an arena whose first block is reused: a
+  // produce answer holds one message per record, and per-record malloc and
+  // free were most of the reader's time.
+  std::unique_ptr<char[]> answer_block_;
   std::string last_daemon_error_;
   std::thread reader_;
 };
