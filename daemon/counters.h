@@ -19,6 +19,10 @@ struct Counters {
   uint64_t records_unanswered_failures = 0;  // ACCEPTED/NONE that failed later
   uint64_t responses_dropped = 0;            // the connection was gone
   uint64_t queue_full_stalls = 0;
+  // Records handed to the producer whose delivery report has not reached
+  // the loop yet (every ack mode). rd_kafka_outq_len() is not this: it also
+  // counts librdkafka's own requests and events, e.g. statistics.
+  uint64_t records_in_producer = 0;
   uint64_t bytes_in = 0;
   uint64_t bytes_out = 0;
 };

@@ -282,7 +282,7 @@ void Server::HandlePing(Connection& conn, const v1::Request& req) {
   out->set_uptime_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::steady_clock::now() - started_)
                          .count());
-  out->set_in_flight_records(static_cast<uint64_t>(producer_.OutQueueLength()));
+  out->set_in_flight_records(counters_.records_in_producer);
   out->set_connections(static_cast<uint32_t>(connections_.size()));
   conn.Send(response);
 }
@@ -364,6 +364,7 @@ bool Server::QueueRecords(Connection& conn, uint64_t pending_id, Pending& p) {
     const rd_kafka_resp_err_t err =
         producer_.Produce(record, topic_, p.headers(record), token, now_ms);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      ++counters_.records_in_producer;
       if (delivered) {
         ++p.remaining;
         ++conn.inflight_records;
@@ -448,6 +449,7 @@ void Server::OnAcks(std::vector<Ack>* acks) {
   for (Ack& ack : *acks) {
     const bool ok = ack.err == RD_KAFKA_RESP_ERR_NO_ERROR;
     ok ? ++counters_.records_delivered : ++counters_.records_failed;
+    --counters_.records_in_producer;
     if (!ok) {
       ++metrics_.delivery_errors[rd_kafka_err2name(
           static_cast<rd_kafka_resp_err_t>(ack.err))];

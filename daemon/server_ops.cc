@@ -98,8 +98,7 @@ void Server::HandleStatus(Connection& conn, const v1::Request& req) {
   ping->set_uptime_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - started_)
                           .count());
-  ping->set_in_flight_records(
-      static_cast<uint64_t>(producer_.OutQueueLength()));
+  ping->set_in_flight_records(counters_.records_in_producer);
   ping->set_connections(static_cast<uint32_t>(connections_.size()));
   out->set_records_delivered(counters_.records_delivered);
   out->set_records_failed(counters_.records_failed);
