@@ -151,12 +151,11 @@ TEST(KafkaSecurityConfigTest, SaslScramOverTlsIsPassedToLibrdkafka) {
 )";
   Config config;
   ASSERT_TRUE(LoadConfigFile(path, &config).ok());
-  AckQueue acks;
-  auto producer = Producer::Create(config, acks, [] {});
+  auto producer = Producer::Create(config);
   EXPECT_TRUE(producer.ok()) << producer.status().message();
 
   SetKafkaProperty(&config, "sasl.mechanisms", "SCRAM-SHA-999");
-  auto bad = Producer::Create(config, acks, [] {});
+  auto bad = Producer::Create(config);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("SCRAM-SHA-999"), std::string::npos)
       << bad.status().message();
