@@ -30,6 +30,12 @@ Status Daemon::Init() {
   loop_ready_ = true;
   // "Cannot happen" failures: uv_async_init and uv_signal_init only fail on
   // invalid arguments.
+  uv_async_init(&loop_, &ack_async_, [](uv_async_t* a) {
+    auto* self = static_cast<Daemon*>(a->data);
+    self->acks_.Swap(&self->scratch_);
+    self->server_->OnAcks(&self->scratch_);
+  });
+  ack_async_.data = this;
   uv_async_init(&loop_, &stop_async_, [](uv_async_t* a) {
     auto* self = static_cast<Daemon*>(a->data);
     self->ops_->OnStopping();
@@ -48,15 +54,10 @@ Status Daemon::Init() {
         },
         signum);
   }
-  auto producer = Producer::Create(config_);
+  auto producer =
+      Producer::Create(config_, acks_, [this] { uv_async_send(&ack_async_); });
   if (!producer.ok()) return producer.status();
   producer_ = std::move(producer.value());
-  s = Status::FromUv(
-      uv_poll_init(&loop_, &kafka_events_, producer_->event_fd()),
-      "uv_poll_init");
-  if (!s.ok()) return s;
-  kafka_events_.data = this;
-  kafka_events_ready_ = true;
   server_ = std::make_unique<Server>(&loop_, config_, *producer_);
   ops_ = std::make_unique<Operations>(&loop_, config_, *server_, *producer_);
   if (Status s = ops_->Listen(); !s.ok()) return s;
@@ -64,6 +65,7 @@ Status Daemon::Init() {
 }
 
 Daemon::~Daemon() {
+  if (producer_) producer_->StopPolling();
   if (!loop_ready_) return;
   if (server_) server_->CloseHandles();
   CloseOwnHandles();
@@ -75,9 +77,8 @@ Daemon::~Daemon() {
 
 void Daemon::CloseOwnHandles() {
   if (ops_) ops_->Close();
-  auto* events = reinterpret_cast<uv_handle_t*>(&kafka_events_);
-  if (kafka_events_ready_ && !uv_is_closing(events)) uv_close(events, nullptr);
-  for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&stop_async_),
+  for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&ack_async_),
+                         reinterpret_cast<uv_handle_t*>(&stop_async_),
                          reinterpret_cast<uv_handle_t*>(&sigterm_),
                          reinterpret_cast<uv_handle_t*>(&sigint_)}) {
     if (!uv_is_closing(h)) uv_close(h, nullptr);
@@ -85,9 +86,7 @@ void Daemon::CloseOwnHandles() {
 }
 
 int Daemon::Run() {
-  uv_poll_start(&kafka_events_, UV_READABLE, [](uv_poll_t* handle, int, int) {
-    static_cast<Daemon*>(handle->data)->ServeKafkaEvents();
-  });
+  producer_->StartPolling();
   spdlog::info("serving {} (Kafka: {})", config_.socket_path,
                dev_bootstrap().empty() ? "configured bootstrap servers"
                                        : "embedded dev cluster");
@@ -109,15 +108,12 @@ int Daemon::Run() {
 
 void Daemon::RequestShutdown() { uv_async_send(&stop_async_); }
 
-void Daemon::ServeKafkaEvents() {
-  producer_->ServeEvents(&scratch_);
-  if (!scratch_.empty()) server_->OnAcks(&scratch_);
-}
-
-// Every request is answered and every connection closed: hand over the last
-// reports (counted, nobody is left to answer), close.
+// Every request is answered and every connection closed: stop the poller,
+// hand over its last reports (counted, nobody is left to answer), close.
 void Daemon::OnShutdownDone() {
-  ServeKafkaEvents();
+  producer_->StopPolling();
+  acks_.Swap(&scratch_);
+  server_->OnAcks(&scratch_);
   CloseOwnHandles();
 }
 

@@ -50,16 +50,14 @@ class Daemon {
   explicit Daemon(Config config) : config_(std::move(config)) {}
   Status Init();
   void OnShutdownDone();
-  // Loop thread: the producer's events, delivery reports to the server.
-  void ServeKafkaEvents();
   void CloseOwnHandles();
 
   Config config_;
   uv_loop_t loop_;
   bool loop_ready_ = false;
+  AckQueue acks_;
   std::vector<Ack> scratch_;  // loop thread
-  uv_poll_t kafka_events_;    // the producer's event_fd()
-  bool kafka_events_ready_ = false;
+  uv_async_t ack_async_;
   uv_async_t stop_async_;
   uv_signal_t sigterm_;
   uv_signal_t sigint_;

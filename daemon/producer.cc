@@ -1,11 +1,6 @@
 #include "producer.h"
 
 #include <spdlog/spdlog.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 
 #include "kafka_errors.h"
 
@@ -38,8 +33,9 @@ constexpr size_t kMaxCachedTopics = 10000;
 
 }  // namespace
 
-Result<std::unique_ptr<Producer>> Producer::Create(const Config& config) {
-  std::unique_ptr<Producer> p(new Producer());
+Result<std::unique_ptr<Producer>> Producer::Create(const Config& config,
+                                                   AckQueue& acks, Wake wake) {
+  std::unique_ptr<Producer> p(new Producer(acks, std::move(wake)));
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   for (const auto& [key, value] : kDefaults) {
     (void)SetProperty(conf, key, value);
@@ -60,46 +56,36 @@ Result<std::unique_ptr<Producer>> Producer::Create(const Config& config) {
     return Status::Error(std::string("cannot create the Kafka producer: ") +
                          errstr);
   }
-  if (Status s = p->EnableEvents(); !s.ok()) return s;
   return p;
 }
 
-// librdkafka writes the payload to the fd when its main queue turns
-// non-empty, once until the queue is next served.
-Status Producer::EnableEvents() {
-  event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (event_fd_ < 0) {
-    return Status::Error(std::string("eventfd: ") + std::strerror(errno));
-  }
-  main_queue_ = rd_kafka_queue_get_main(rk_);
-  static const uint64_t kOne = 1;  // an eventfd takes 8-byte writes
-  rd_kafka_queue_io_event_enable(main_queue_, event_fd_, &kOne, sizeof(kOne));
-  return Status::Ok();
-}
-
 Producer::~Producer() {
+  StopPolling();
   for (auto& [name, rkt] : topics_) rd_kafka_topic_destroy(rkt);
-  if (main_queue_ != nullptr) {
-    rd_kafka_queue_io_event_enable(main_queue_, -1, nullptr, 0);
-    rd_kafka_queue_destroy(main_queue_);
-  }
   if (rk_ != nullptr) rd_kafka_destroy(rk_);
-  if (event_fd_ >= 0) close(event_fd_);
 }
 
-// The fd is drained first: an event librdkafka signals while we serve makes
-// it readable again rather than being lost.
-void Producer::ServeEvents(std::vector<Ack>* acks) {
-  uint64_t count;
-  while (read(event_fd_, &count, sizeof(count)) > 0) {
+void Producer::StartPolling() {
+  poller_ = std::thread([this] { PollLoop(); });
+}
+
+void Producer::StopPolling() {
+  stop_.store(true);
+  if (poller_.joinable()) poller_.join();
+}
+
+void Producer::PollLoop() {
+  while (!stop_.load(std::memory_order_relaxed)) {
+    rd_kafka_poll(rk_, 100);
+    if (batch_delivered_) {
+      last_delivery_ms_.store(NowMs(), std::memory_order_relaxed);
+      batch_delivered_ = false;
+    }
+    if (!batch_.empty() && acks_.Push(&batch_)) wake_();
   }
-  batch_ = acks;
+  // Reports that arrived with the stop request still reach the loop.
   rd_kafka_poll(rk_, 0);
-  batch_ = nullptr;
-  if (batch_delivered_) {
-    last_delivery_ms_.store(NowMs(), std::memory_order_relaxed);
-    batch_delivered_ = false;
-  }
+  if (!batch_.empty() && acks_.Push(&batch_)) wake_();
 }
 
 // Returns a topic handle: cached (most records reuse the previous one), or
@@ -199,8 +185,7 @@ void Producer::PurgeAll() {
 void Producer::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg,
                           void* opaque) {
   auto* self = static_cast<Producer*>(opaque);
-  if (self->batch_ == nullptr) return;  // only ServeEvents() polls
-  Ack& ack = self->batch_->emplace_back();
+  Ack& ack = self->batch_.emplace_back();
   ack.token = reinterpret_cast<uint64_t>(msg->_private);
   ack.err = msg->err;
   ack.partition = msg->partition;

@@ -1,13 +1,9 @@
-// The daemon's one librdkafka producer, served by the loop thread.
+// The daemon's one librdkafka producer and the thread that polls it.
 //
-// Produce() and ServeEvents() are called on the loop thread only. librdkafka
-// signals its main queue (delivery reports, statistics) becoming non-empty
-// by writing to event_fd(); the loop watches that fd and calls
-// ServeEvents(), which polls the queue and hands over the delivery reports.
-// Why not a poll thread: at low batching each record cost that thread a
-// wake-up and the loop a uv_async hand-off (futex, eventfd write, and a
-// uv_async spin with sched_yield), ~1.9 context switches per record that
-// this path does not have (bench figures in the commit that made it).
+// Produce() is called on the loop thread only. Delivery reports are collected
+// on the poll thread, pushed to the AckQueue in batches, and announced to the
+// loop through `wake` (a uv_async_send wrapper). The poll thread never touches
+// libuv handles or connections.
 #ifndef KAFKA_SIDECAR_DAEMON_PRODUCER_H_
 #define KAFKA_SIDECAR_DAEMON_PRODUCER_H_
 
@@ -15,8 +11,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -29,7 +27,7 @@
 
 namespace kafka_sidecar {
 
-// Broker view refreshed from librdkafka's statistics (loop thread writes,
+// Broker view refreshed from librdkafka's statistics (poll thread writes,
 // anyone reads).
 struct BrokerHealth {
   std::atomic<uint32_t> up{0};
@@ -38,18 +36,19 @@ struct BrokerHealth {
 
 class Producer {
  public:
+  // Called on the poll thread after acks were pushed to an empty queue.
+  using Wake = std::function<void()>;
+
   // Builds the producer from `config.kafka` (defaults: idempotence on,
   // acks=all). Unknown or invalid properties are errors naming the key.
-  static Result<std::unique_ptr<Producer>> Create(const Config& config);
+  static Result<std::unique_ptr<Producer>> Create(const Config& config,
+                                                  AckQueue& acks, Wake wake);
   ~Producer();
   Producer(const Producer&) = delete;
   Producer& operator=(const Producer&) = delete;
 
-  // Readable when librdkafka has events for ServeEvents().
-  int event_fd() const { return event_fd_; }
-  // Serves every queued librdkafka event; appends the delivery reports
-  // among them to `*acks`.
-  void ServeEvents(std::vector<Ack>* acks);
+  void StartPolling();
+  void StopPolling();
 
   // Queues one record with `token` as its opaque; `now_ms` (wall clock) is
   // its timestamp unless it carries one. Returns librdkafka's
@@ -75,28 +74,30 @@ class Producer {
   rd_kafka_t* handle() { return rk_; }
 
  private:
-  Producer() = default;
-  Status EnableEvents();
+  Producer(AckQueue& acks, Wake wake) : acks_(acks), wake_(std::move(wake)) {}
   rd_kafka_topic_t* Topic(const std::string& name, bool* owned);
+  void PollLoop();
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg,
                          void* opaque);
   static int OnStats(rd_kafka_t*, char* json, size_t len, void* opaque);
 
+  AckQueue& acks_;
+  Wake wake_;
   rd_kafka_t* rk_ = nullptr;
-  rd_kafka_queue_t* main_queue_ = nullptr;
-  int event_fd_ = -1;
   std::unordered_map<std::string, rd_kafka_topic_t*> topics_;  // loop thread
   rd_kafka_vu_t vus_[8];         // loop thread; one record's arguments
   std::string last_topic_name_;  // loop thread
   rd_kafka_topic_t* last_topic_ = nullptr;  // loop thread
-  std::vector<Ack>* batch_ = nullptr;       // ServeEvents() only
+  std::vector<Ack> batch_;                  // poll thread
   static int64_t NowMs();
   static constexpr int64_t kRecentDeliveryMs = 3000;
 
   BrokerHealth brokers_;
-  bool batch_delivered_ = false;  // loop thread
+  bool batch_delivered_ = false;  // poll thread
   std::atomic<int64_t> last_delivery_ms_{0};
   KafkaStatsBox stats_;
+  std::atomic<bool> stop_{false};
+  std::thread poller_;
 };
 
 }  // namespace kafka_sidecar

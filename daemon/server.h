@@ -51,7 +51,7 @@ class Server : public ConnectionOwner {
   using StatusSource = std::function<void(v1::StatusResponse*)>;
   void SetStatusSource(StatusSource source) { status_source_ = source; }
 
-  // Delivery reports served from the producer (Producer::ServeEvents).
+  // Delivery reports taken from the AckQueue.
   void OnAcks(std::vector<Ack>* acks);
 
   // Stops accepting and reading, waits (bounded) for Kafka, answers

@@ -151,11 +151,12 @@ TEST(KafkaSecurityConfigTest, SaslScramOverTlsIsPassedToLibrdkafka) {
 )";
   Config config;
   ASSERT_TRUE(LoadConfigFile(path, &config).ok());
-  auto producer = Producer::Create(config);
+  AckQueue acks;
+  auto producer = Producer::Create(config, acks, [] {});
   EXPECT_TRUE(producer.ok()) << producer.status().message();
 
   SetKafkaProperty(&config, "sasl.mechanisms", "SCRAM-SHA-999");
-  auto bad = Producer::Create(config);
+  auto bad = Producer::Create(config, acks, [] {});
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("SCRAM-SHA-999"), std::string::npos)
       << bad.status().message();
