@@ -15,8 +15,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
 }
 
 Status Daemon::Init() {
-  if (config_.max_records_per_request >= (1u << 20)) {
-    return Status::Error("max_records_per_request must be below 1048576");
+  if (config_.max_records_per_request == 0 ||
+      config_.max_records_per_request >= (1u << 20)) {
+    return Status::Error("max_records_per_request must be 1..1048575");
   }
   if (config_.dev) {
     auto mock = MockCluster::Create(config_.dev_brokers);

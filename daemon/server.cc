@@ -265,6 +265,7 @@ void Server::HandleHello(Connection& conn, const v1::Request& req) {
   out->set_max_version(kProtocolVersion);
   out->set_daemon_version(kDaemonVersion);
   out->set_max_frame_bytes(config_.max_frame_bytes);
+  out->set_max_records_per_request(config_.max_records_per_request);
   conn.Send(response);
 }
 

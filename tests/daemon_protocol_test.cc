@@ -29,6 +29,40 @@ TEST_F(ProtocolTest, HelloNegotiatesTheHighestCommonVersion) {
   EXPECT_EQ(resp->id(), 1u);
   EXPECT_EQ(resp->hello().version(), 1u);
   EXPECT_EQ(resp->hello().max_frame_bytes(), config_.max_frame_bytes);
+  EXPECT_EQ(resp->hello().max_records_per_request(),
+            config_.max_records_per_request);
+}
+
+// A client learns the record limit from the Hello; one that ignores it
+// gets the whole request refused, nothing of it sent to Kafka.
+class SmallRecordLimitTest : public DaemonTest {
+ protected:
+  void Configure(Config* config) override {
+    config->max_records_per_request = 7;
+  }
+};
+
+TEST_F(SmallRecordLimitTest, HelloAnnouncesItAndALargerRequestIsRefused) {
+  WireClient client(socket_path());
+  client.Send(Hello(1, 1, 1));
+  auto resp = client.Receive();
+  ASSERT_TRUE(resp && resp->has_hello());
+  EXPECT_EQ(resp->hello().max_records_per_request(), 7u);
+  client.Send(MakeProduce(2, "limit", 8));
+  resp = client.Receive();
+  ASSERT_TRUE(resp && resp->has_error());
+  EXPECT_EQ(resp->id(), 2u);
+  EXPECT_EQ(resp->error().code(), pb::ERROR_CODE_INVALID_REQUEST);
+  EXPECT_EQ(resp->error().message(),
+            "produce request has 8 records; the limit is 7");
+  client.Send(MakeProduce(3, "limit", 7));
+  resp = client.Receive();
+  ASSERT_TRUE(resp && resp->has_produce());
+  EXPECT_EQ(resp->id(), 3u);
+  ASSERT_EQ(resp->produce().results_size(), 7);
+  for (const auto& result : resp->produce().results()) {
+    EXPECT_TRUE(result.has_delivered());
+  }
 }
 
 TEST_F(ProtocolTest, HelloFromATooNewClientIsRefusedPolitely) {

@@ -1,7 +1,10 @@
 #include "kafka_sidecar/client.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <iterator>
 #include <memory>
+#include <mutex>
 #include <utility>
 
 #include "client_impl.h"
@@ -41,6 +44,49 @@ Results Unanswered(const Status& sent,
   return results;
 }
 
+// The runs of `topics` covering records [first, first + count).
+std::vector<RecordBatch::TopicRun> SliceTopics(
+    const std::vector<RecordBatch::TopicRun>& topics, size_t first,
+    size_t count) {
+  std::vector<RecordBatch::TopicRun> slice;
+  size_t start = 0;  // of the current run
+  for (const auto& run : topics) {
+    const size_t begin = std::max(start, first);
+    const size_t end = std::min(start + run.count, first + count);
+    if (begin < end) slice.push_back({run.topic, end - begin});
+    start += run.count;
+  }
+  return slice;
+}
+
+// Joins the answers to the requests a batch was split into: the callback
+// gets every record's result, in record order, once the last part is in.
+// Parts complete on the reader thread, or on the caller's if not sent.
+class MergedResults {
+ public:
+  MergedResults(size_t parts, BatchCallback callback)
+      : parts_(parts), left_(parts), callback_(std::move(callback)) {}
+
+  void Complete(size_t part, Results results) {
+    {
+      std::lock_guard lock(mu_);
+      parts_[part] = std::move(results);
+      if (--left_ > 0) return;
+    }
+    Results all = std::move(parts_.front());
+    for (size_t i = 1; i < parts_.size(); ++i) {
+      std::move(parts_[i].begin(), parts_[i].end(), std::back_inserter(all));
+    }
+    callback_(std::move(all));
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<Results> parts_;
+  size_t left_;
+  BatchCallback callback_;
+};
+
 std::string PingFrame(uint64_t id) {
   v1::Request request;
   request.set_id(id);
@@ -63,6 +109,9 @@ Client::Client(ClientOptions options)
 
 Client::~Client() = default;
 
+// Sends one request per max_records_per_request records (the daemon refuses
+// larger ones whole). Batches of one record never need the limit, so the
+// single-record path does not look it up.
 void Client::ProduceBatchAsync(const RecordBatch& batch, AckMode ack,
                                BatchCallback callback) {
   if (batch.empty()) {
@@ -70,6 +119,31 @@ void Client::ProduceBatchAsync(const RecordBatch& batch, AckMode ack,
     return;
   }
   const std::string_view encoded = Access::Encoded(batch);
+  const auto& topics = Access::Topics(batch);
+  const size_t limit = batch.size() > 1 ? impl_->MaxRecordsPerRequest() : 1;
+  if (batch.size() <= limit) {
+    SubmitProduce(encoded, topics, ack, std::move(callback));
+    return;
+  }
+  const size_t parts = (batch.size() + limit - 1) / limit;
+  auto merged = std::make_shared<MergedResults>(parts, std::move(callback));
+  size_t offset = 0;
+  for (size_t part = 0; part < parts; ++part) {
+    const size_t first = part * limit;
+    const size_t count = std::min(limit, batch.size() - first);
+    const size_t bytes = wire::RecordFieldsBytes(encoded.substr(offset), count);
+    SubmitProduce(encoded.substr(offset, bytes),
+                  SliceTopics(topics, first, count), ack,
+                  [merged, part](Results results) {
+                    merged->Complete(part, std::move(results));
+                  });
+    offset += bytes;
+  }
+}
+
+void Client::SubmitProduce(std::string_view encoded,
+                           const std::vector<RecordBatch::TopicRun>& topics,
+                           AckMode ack, BatchCallback callback) {
   const uint64_t id = impl_->NextId();
   std::string prefix;
   std::string suffix;
@@ -77,12 +151,12 @@ void Client::ProduceBatchAsync(const RecordBatch& batch, AckMode ack,
   wire::AppendProduceSuffix(ack, &suffix);
   const std::string_view pieces[] = {prefix, encoded, suffix};
   if (ack == AckMode::kNone) {
-    callback(Unanswered(impl_->SubmitOneWay(pieces), Access::Topics(batch)));
+    callback(Unanswered(impl_->SubmitOneWay(pieces), topics));
     return;
   }
   impl_->Submit(
       id, pieces,
-      [topics = Access::Topics(batch), ack,
+      [topics, ack,
        callback = std::move(callback)](Result<const v1::Response*> response) {
         callback(response.ok() ? ToRecordResults(**response, topics, ack)
                                : FailAll(response.error(), topics));

@@ -1,5 +1,6 @@
 #include "client_impl.h"
 
+#include <cstdint>
 #include <utility>
 
 #include "frame_codec.h"
@@ -57,6 +58,12 @@ Status Client::Impl::SubmitOneWay(std::span<const std::string_view> pieces) {
     if (status.ok() || (*connection)->alive()) break;
   }
   return status;
+}
+
+size_t Client::Impl::MaxRecordsPerRequest() {
+  Result<ConnectionPtr> connection = GetConnection();
+  if (!connection.ok()) return SIZE_MAX;
+  return (*connection)->max_records_per_request();
 }
 
 Status Client::Impl::CheckFrameSize(const Connection& connection,

@@ -39,6 +39,10 @@ class Client::Impl {
   // Sends a frame that gets no answer.
   [[nodiscard]] Status SubmitOneWay(std::span<const std::string_view> pieces);
 
+  // The current connection's max_records_per_request (connecting if need
+  // be); SIZE_MAX when there is no connection, as nothing can be sent then.
+  size_t MaxRecordsPerRequest();
+
   [[nodiscard]] Status Flush(std::chrono::milliseconds timeout);
   size_t in_flight() const;
 

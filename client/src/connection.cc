@@ -18,6 +18,7 @@ using Clock = std::chrono::steady_clock;
 constexpr uint32_t kProtocolVersion = 1;
 // The daemon's default limit, assumed until its HelloResponse says better.
 constexpr uint32_t kDefaultMaxFrameBytes = 4 << 20;
+constexpr uint32_t kDefaultMaxRecordsPerRequest = 100000;
 // Answers are small (a few bytes per record); anything this big is garbage.
 constexpr uint32_t kMaxResponseBytes = 64 << 20;
 constexpr size_t kReadBytes = 256 << 10;
@@ -61,6 +62,7 @@ Connection::Connection(ConnectionOptions options, UnixSocket socket)
     : options_(std::move(options)),
       socket_(std::move(socket)),
       max_frame_bytes_(kDefaultMaxFrameBytes),
+      max_records_per_request_(kDefaultMaxRecordsPerRequest),
       decoder_(kMaxResponseBytes),
       answer_block_(new char[kAnswerBlockBytes]) {}
 
@@ -114,6 +116,10 @@ Status Connection::Handshake() {
   if (response_.has_hello()) {
     if (response_.hello().max_frame_bytes() > 0) {
       max_frame_bytes_ = response_.hello().max_frame_bytes();
+    }
+    // 0: a daemon that predates the field, still at its default.
+    if (response_.hello().max_records_per_request() > 0) {
+      max_records_per_request_ = response_.hello().max_records_per_request();
     }
     return {};
   }

@@ -62,6 +62,8 @@ class Connection {
   bool reader_done() const { return reader_done_.load(); }
   bool OnReaderThread() const;
   uint32_t max_frame_bytes() const { return max_frame_bytes_; }
+  // Most records one produce request may carry (HelloResponse).
+  uint32_t max_records_per_request() const { return max_records_per_request_; }
 
  private:
   Connection(ConnectionOptions options, UnixSocket socket);
@@ -78,6 +80,7 @@ class Connection {
   const ConnectionOptions options_;
   UnixSocket socket_;
   uint32_t max_frame_bytes_;
+  uint32_t max_records_per_request_;
   std::mutex write_mu_;  // one frame at a time on the socket
   std::atomic<bool> alive_{true};
   std::atomic<bool> closing_{false};  // the destructor is shutting it down

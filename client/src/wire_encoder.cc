@@ -1,5 +1,6 @@
 #include "wire_encoder.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "frame_codec.h"
@@ -139,6 +140,21 @@ void AppendProduceSuffix(AckMode ack, std::string* out) {
 
 size_t ProduceFrameBytes(uint64_t id, size_t records_bytes, AckMode ack) {
   return kFrameHeaderBytes + RequestBytes(id, records_bytes, ack);
+}
+
+size_t RecordFieldsBytes(std::string_view fields, size_t count) {
+  size_t offset = 0;
+  for (size_t i = 0; i < count && offset < fields.size(); ++i) {
+    ++offset;  // the one-byte kProduceRecords tag
+    uint64_t length = 0;
+    for (int shift = 0; offset < fields.size(); shift += 7) {
+      const auto byte = static_cast<uint8_t>(fields[offset++]);
+      length |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) break;
+    }
+    offset += length;
+  }
+  return std::min(offset, fields.size());
 }
 
 }  // namespace kafka_sidecar::wire

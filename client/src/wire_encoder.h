@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "kafka_sidecar/record.h"
 
@@ -29,6 +30,11 @@ void AppendRecordField(const RecordView& record, std::string* out);
 void AppendProducePrefix(uint64_t id, size_t records_bytes, AckMode ack,
                          std::string* out);
 void AppendProduceSuffix(AckMode ack, std::string* out);
+
+// Bytes taken by the first `count` record fields of `fields` (as written by
+// AppendRecordField), or all of them if it holds fewer: where to cut a
+// batch into requests.
+size_t RecordFieldsBytes(std::string_view fields, size_t count);
 
 // Size of a whole produce frame, header included.
 size_t ProduceFrameBytes(uint64_t id, size_t records_bytes, AckMode ack);

@@ -2,6 +2,7 @@
 // back with kcat where contents matter.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -239,6 +240,58 @@ TEST_F(ClientE2eTest, CliProducesEveryLineAndReportsFailures) {
             std::string::npos)
       << errors;
   EXPECT_NE(errors.find("3 messages, 3 failed"), std::string::npos) << errors;
+}
+
+// A daemon that takes at most 5 records per request (from its config
+// file): batches larger than that are split by the client, not refused.
+TEST(ClientRecordLimitTest, BatchesLargerThanTheDaemonLimitAreSplit) {
+  char dir[] = "/tmp/ks-limit-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string config_path = std::string(dir) + "/sidecar.toml";
+  {
+    std::FILE* file = std::fopen(config_path.c_str(), "w");
+    ASSERT_NE(file, nullptr);
+    std::fputs("max_records_per_request = 5\n", file);
+    std::fclose(file);
+  }
+  DaemonProcess daemon("", {"--config", config_path});
+  ASSERT_TRUE(daemon.ok());
+  Client client(Options(daemon.socket_path()));
+  std::vector<Record> records;
+  for (int i = 0; i < 23; ++i) {
+    records.push_back({.topic = i < 12 ? "limit-a" : "limit-b",
+                       .value = "r" + std::to_string(i),
+                       .partition = 0});
+  }
+  const auto results = client.ProduceBatch(records);
+  ASSERT_EQ(results.size(), records.size());
+  for (size_t i = 0; i < results.size(); ++i) {
+    ASSERT_TRUE(results[i].ok()) << i << ": " << results[i].error().ToString();
+    EXPECT_EQ(results[i]->topic, records[i].topic) << i;
+  }
+  EXPECT_EQ(results[11]->offset, results[0]->offset + 11);
+  EXPECT_EQ(results[22]->offset, results[12]->offset + 10);
+  std::vector<std::string> expect_a, expect_b;
+  for (int i = 0; i < 23; ++i) {
+    (i < 12 ? expect_a : expect_b)
+        .push_back("NULL|" + std::to_string(std::to_string(i).size() + 1) +
+                   "|r" + std::to_string(i) + "|");
+  }
+  EXPECT_EQ(ReadBack(daemon.bootstrap(), "limit-a"), expect_a);
+  EXPECT_EQ(ReadBack(daemon.bootstrap(), "limit-b"), expect_b);
+
+  cli::ProduceOptions options;
+  options.client = Options(daemon.socket_path());
+  options.topic = "limit-cli";
+  options.batch_records = 300;
+  std::string lines;
+  for (int i = 0; i < 1000; ++i) lines += "line " + std::to_string(i) + "\n";
+  auto [code, errors] = RunCli(options, lines);
+  EXPECT_EQ(code, 0) << errors;
+  EXPECT_NE(errors.find("1000 messages, 0 failed"), std::string::npos)
+      << errors;
+  std::remove(config_path.c_str());
+  ::rmdir(dir);
 }
 
 TEST(ClientDaemonLifecycleTest, LostConnectionFailsInFlightThenReconnects) {

@@ -140,5 +140,32 @@ TEST(WireEncoderTest, MatchesGeneratedSerializerByteForByte) {
   EXPECT_EQ(frame.substr(kFrameHeaderBytes), expected.SerializeAsString());
 }
 
+// Cutting a batch at record boundaries: each piece parses back as exactly
+// its records, whatever the size of their length varints.
+TEST(WireEncoderTest, RecordFieldsBytesCutsAtRecordBoundaries) {
+  RecordBatch batch;
+  for (size_t size : {0, 1, 127, 128, 300, 20000, 5}) {
+    batch.Add(Record{.topic = "t", .value = std::string(size, 'x')});
+  }
+  std::string_view rest = internal::RecordBatchAccess::Encoded(batch);
+  size_t seen = 0;
+  for (size_t count : {2, 3, 2}) {
+    const size_t bytes = wire::RecordFieldsBytes(rest, count);
+    std::string frame;
+    wire::AppendProducePrefix(1, bytes, AckMode::kDelivered, &frame);
+    frame.append(rest.substr(0, bytes));
+    wire::AppendProduceSuffix(AckMode::kDelivered, &frame);
+    v1::Request request;
+    ASSERT_TRUE(request.ParseFromArray(frame.data() + kFrameHeaderBytes,
+                                       frame.size() - kFrameHeaderBytes));
+    EXPECT_EQ(request.produce().records_size(), static_cast<int>(count));
+    seen += count;
+    rest.remove_prefix(bytes);
+  }
+  EXPECT_EQ(seen, batch.size());
+  EXPECT_TRUE(rest.empty());
+  EXPECT_EQ(wire::RecordFieldsBytes("", 3), 0u);
+}
+
 }  // namespace
 }  // namespace kafka_sidecar

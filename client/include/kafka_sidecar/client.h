@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kafka_sidecar/record.h"
@@ -71,8 +72,11 @@ class Client {
   std::future<Result<RecordMetadata>> ProduceFuture(
       const Record& record, AckMode ack = AckMode::kDelivered);
 
-  // One request carrying every record; results in record order. With
-  // AckMode::kNone the results only say whether the request was written.
+  // One request carrying every record (several when there are more than the
+  // daemon's max_records_per_request, announced in its Hello: each record
+  // then succeeds or fails on its own); one result per record, in record
+  // order. With AckMode::kNone the results only say whether the request was
+  // written.
   std::vector<Result<RecordMetadata>> ProduceBatch(
       const std::vector<Record>& records, AckMode ack = AckMode::kDelivered);
   void ProduceBatchAsync(const std::vector<Record>& records, AckMode ack,
@@ -96,6 +100,11 @@ class Client {
 
  private:
   class Impl;
+  // Sends `encoded` (record fields of a RecordBatch) as one request.
+  void SubmitProduce(std::string_view encoded,
+                     const std::vector<RecordBatch::TopicRun>& topics,
+                     AckMode ack, BatchCallback callback);
+
   std::unique_ptr<Impl> impl_;
 };
 
