@@ -79,6 +79,7 @@ class _Connection:
         self.outq = []
         self.queued_bytes = 0
         self.writing = False  # some thread is in _write_queued()
+        self.cond_waiters = 0  # threads in cond.wait(): backpressure, flush
         self.dead = False
         self.death = None  # why it died, for diagnostics
         self.lost = None  # the exception in-flight requests failed with
@@ -121,7 +122,7 @@ class _Connection:
         """
         with self.cond:
             while self.queued_bytes > _MAX_QUEUED_BYTES and not self.dead:
-                self.cond.wait()
+                self._cond_wait()
             if self.dead:
                 raise _NotSent()
             if waiter is not None:
@@ -141,7 +142,7 @@ class _Connection:
         _NotSent like submit()."""
         with self.cond:
             while self.queued_bytes > _MAX_QUEUED_BYTES and not self.dead:
-                self.cond.wait()
+                self._cond_wait()
             if self.dead:
                 raise _NotSent()
             self.outq.append(item)
@@ -151,6 +152,18 @@ class _Connection:
             self.writing = True
         self._write_queued()
 
+    def _cond_wait(self):
+        self.cond_waiters += 1
+        try:
+            self.cond.wait()
+        finally:
+            self.cond_waiters -= 1
+
+    def _notify(self):
+        """Under lock; Condition.notify_all() costs even with no waiter."""
+        if self.cond_waiters:
+            self.cond.notify_all()
+
     def _write_queued(self):
         while True:
             with self.cond:
@@ -158,12 +171,12 @@ class _Connection:
                     self.writing = False
                     self.outq = []
                     self.queued_bytes = 0
-                    self.cond.notify_all()
+                    self._notify()
                     return
                 items = self.outq
                 self.outq = []
                 self.queued_bytes = 0
-                self.cond.notify_all()
+                self._notify()
             # Encoding happens outside the lock: other threads keep queuing
             # meanwhile, and go out together in the next round.
             chunk, regs = _coalesce.pack(items, self.ids,
@@ -198,9 +211,13 @@ class _Connection:
         """Waits until every queued frame went to the kernel (fire-and-forget
         records are the daemon's from there)."""
         with self.cond:
-            self.cond.wait_for(lambda: self.dead or not (self.outq or
-                                                         self.writing),
-                               timeout)
+            self.cond_waiters += 1
+            try:
+                self.cond.wait_for(lambda: self.dead or not (self.outq or
+                                                             self.writing),
+                                   timeout)
+            finally:
+                self.cond_waiters -= 1
 
     # -- reader role: every method below that says "holding the role" must
     # end with _release_role() --------------------------------------------
@@ -475,8 +492,8 @@ class Client:
     # -- plumbing ----------------------------------------------------------
 
     def _connection(self):
-        if self._pid != os.getpid():  # forked without the at-fork hook
-            self._reset_after_fork()
+        # No getpid() here (a syscall per call): os.fork() runs the at-fork
+        # hook, which resets the child's clients. flush() still checks.
         conn = self._conn
         if conn is not None and not conn.dead:
             return conn
