@@ -5,8 +5,6 @@ futures and callbacks nobody blocks for. Real daemon and mock cluster."""
 import threading
 import time
 
-import pytest
-
 import kafka_sidecar as ks
 from kafka_sidecar import client as client_mod
 from kafka_sidecar.testing import read_back, unique_topic
