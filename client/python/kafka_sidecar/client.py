@@ -52,7 +52,7 @@ _MAX_QUEUED_BYTES = 4 * 1024 * 1024
 # alone, so the daemon parses and answers one request per record. Anything
 # else queued (futures, callbacks, fire-and-forget, whole frames) goes out
 # at once: nobody waits for it, so it must reach the daemon promptly.
-_MAX_IN_FLIGHT = 8
+_MAX_IN_FLIGHT = 4
 
 
 class _NotSent(Exception):
