@@ -46,13 +46,6 @@ _RECV_BYTES = 256 * 1024
 # a blocking call from one would wait for a role its own thread holds.
 _tls = threading.local()
 _MAX_QUEUED_BYTES = 4 * 1024 * 1024
-# Coalesced record requests sent and not yet answered past which further
-# records of blocked callers wait for the next answer (Nagle-like): those
-# callers are woken one by one, and without this each sends its next record
-# alone, so the daemon parses and answers one request per record. Anything
-# else queued (futures, callbacks, fire-and-forget, whole frames) goes out
-# at once: nobody waits for it, so it must reach the daemon promptly.
-_MAX_IN_FLIGHT = 4
 
 
 class _NotSent(Exception):
@@ -87,8 +80,6 @@ class _Connection:
         self.queued_bytes = 0
         self.writing = False  # some thread is in _write_queued()
         self.cond_waiters = 0  # threads in cond.wait(): backpressure, flush
-        self.flight = set()  # ids of sent record requests awaiting answers
-        self.urgent = 0  # items in outq that must not wait (see above)
         self.dead = False
         self.death = None  # why it died, for diagnostics
         self.lost = None  # the exception in-flight requests failed with
@@ -139,7 +130,6 @@ class _Connection:
                 if _is_async(waiter):
                     self._add_async(req_id)
             self.outq.append(data)
-            self.urgent += 1
             self.queued_bytes += len(data)
             if self.writing:
                 return
@@ -156,8 +146,6 @@ class _Connection:
             if self.dead:
                 raise _NotSent()
             self.outq.append(item)
-            if item[3].__class__ is not Latch:
-                self.urgent += 1
             self.queued_bytes += len(item[2])
             if self.writing:
                 return
@@ -182,16 +170,11 @@ class _Connection:
                 if not self.outq or self.dead:
                     self.writing = False
                     self.outq = []
-                    self.urgent = 0
                     self.queued_bytes = 0
                     self._notify()
                     return
-                if not self.urgent and len(self.flight) >= _MAX_IN_FLIGHT:
-                    self.writing = False  # the next answer's reader sends
-                    return
                 items = self.outq
                 self.outq = []
-                self.urgent = 0
                 self.queued_bytes = 0
                 self._notify()
             # Encoding happens outside the lock: other threads keep queuing
@@ -203,7 +186,6 @@ class _Connection:
                     if not self.dead:
                         self.pending.update(regs)
                         for req_id, waiter in regs:
-                            self.flight.add(req_id)
                             if _is_async(waiter):
                                 self._add_async(req_id)
                         regs = None
@@ -337,7 +319,6 @@ class _Connection:
         if why is None:
             why = self._dispatch_all(payloads)
         if why is None:
-            self._send_held()
             return True
         if self.death is not None:
             why = "%s (%s)" % (why, self.death)
@@ -356,18 +337,6 @@ class _Connection:
         finally:
             _tls.dispatching = False
         return None
-
-    def _send_held(self):
-        """After answers: sends what waited for them. Safe on the reader:
-        with few requests unanswered the daemon never waits for us to read
-        before it reads on."""
-        with self.lock:
-            if (self.writing or not self.outq or self.dead or
-                    (not self.urgent and
-                     len(self.flight) >= _MAX_IN_FLIGHT)):
-                return
-            self.writing = True
-        self._write_queued()
 
     def _release_role(self):
         """Passes the role to a blocked caller still waiting, else to the
@@ -422,7 +391,6 @@ class _Connection:
         with self.lock:
             waiter = self.pending.pop(resp.id, None)
             self.async_ids.discard(resp.id)
-            self.flight.discard(resp.id)
         if waiter is None:
             log.warning("kafka_sidecar: response for unknown id %d", resp.id)
             return
@@ -437,9 +405,7 @@ class _Connection:
                 self.lost = exc
             pending, self.pending = self.pending, {}
             self.async_ids = set()
-            self.flight = set()
             unsent, self.outq = self.outq, []
-            self.urgent = 0
             self.queued_bytes = 0
             self.cond.notify_all()
             # Nobody reads: nobody else will close the fd.
