@@ -18,9 +18,16 @@ HELLO_ID = 2**64 - 1
 
 
 class Latch:
-    """Blocks one caller; cheaper than a Future on the hot path."""
+    """Blocks one caller; cheaper than a Future on the hot path.
 
-    __slots__ = ("kind", "topics", "lock", "value", "exc")
+    `lock` is only a wake-up: released by finish() and by the sync
+    client's reader-role hand-over (promote), at most one pending wake-up
+    is kept. The truth is in `done` and `promoted`, which the waiting
+    thread rereads after every wake-up.
+    """
+
+    __slots__ = ("kind", "topics", "lock", "value", "exc", "done",
+                 "promoted")
 
     def __init__(self, kind, topics):
         self.kind = kind
@@ -28,19 +35,35 @@ class Latch:
         self.lock = _thread.allocate_lock()
         self.lock.acquire()
         self.value = self.exc = None
+        self.done = self.promoted = False
 
     def finish(self, value, exc):
         self.value, self.exc = value, exc
-        self.lock.release()
+        self.done = True
+        wake(self.lock)
 
-    def wait(self, timeout):
-        if not self.lock.acquire(True, -1 if timeout is None else timeout):
-            raise ProduceTimeoutError(
-                "no answer from the daemon within %ss; the request is still "
-                "in flight and its outcome unknown" % timeout)
+    def result(self):
         if self.exc is not None:
             raise self.exc
         return self.value
+
+    def wait(self, timeout):
+        if not self.lock.acquire(True, -1 if timeout is None else timeout):
+            raise timeout_error(timeout)
+        return self.result()
+
+
+def wake(lock):
+    try:
+        lock.release()
+    except RuntimeError:  # a wake-up is already pending
+        pass
+
+
+def timeout_error(timeout):
+    return ProduceTimeoutError(
+        "no answer from the daemon within %ss; the request is still "
+        "in flight and its outcome unknown" % timeout)
 
 
 class FutureWaiter:

@@ -2,9 +2,16 @@
 
 Any thread may call any method. All threads share one Unix socket: frames
 are queued whole and written by whichever thread finds no writer active
-(one send for everything queued meanwhile), and one reader thread per
-connection matches responses to requests by id, so many requests are in
-flight at once and the daemon batches them into Kafka.
+(one send for everything queued meanwhile). Responses are matched to
+requests by id, so many requests are in flight at once and the daemon
+batches them into Kafka.
+
+Reading is leader/follower: one thread at a time holds the reader role. A
+caller blocked for its answer reads the socket itself when nobody else is
+(no hand-off to another thread on the hot path), dispatches whatever other
+answers arrive, and when its own has come passes the role to another
+blocked caller. A background thread takes the role only when nobody is
+blocked but futures or callbacks are outstanding.
 
 Lifetime: nothing connects until the first request. A connection that dies
 (daemon restarted) fails its in-flight requests with ConnectionLostError and
@@ -12,9 +19,11 @@ the next request opens a new one. After os.fork() the child drops what it
 inherited (without touching the parent's socket) and connects on its own.
 """
 
+import collections
 import itertools
 import logging
 import os
+import select
 import socket
 import threading
 import time
@@ -24,7 +33,7 @@ from concurrent.futures import Future
 from . import _coalesce
 from . import _protocol as wire
 from ._waiters import (HELLO_ID, CallbackWaiter, FutureWaiter, HelloWaiter,
-                       Latch)
+                       Latch, timeout_error, wake)
 from .errors import (ClientClosedError, ConnectionLostError,
                      DaemonUnavailableError, KafkaSidecarError, ProduceError)
 
@@ -32,6 +41,10 @@ log = logging.getLogger("kafka_sidecar")
 
 _CONNECT_TIMEOUT = 5.0
 _RECV_BYTES = 256 * 1024
+
+# Set on a thread while it dispatches answers: user callbacks run there, and
+# a blocking call from one would wait for a role its own thread holds.
+_tls = threading.local()
 _MAX_QUEUED_BYTES = 4 * 1024 * 1024
 
 
@@ -40,7 +53,8 @@ class _NotSent(Exception):
 
 
 class _Connection:
-    """One socket and its reader thread. Dies once; never reused after."""
+    """One socket, its reader role and background reader. Dies once; never
+    reused after."""
 
     def __init__(self, path, client_name, ids):
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -65,12 +79,27 @@ class _Connection:
         self.outq = []
         self.queued_bytes = 0
         self.writing = False  # some thread is in _write_queued()
+        self.cond_waiters = 0  # threads in cond.wait(): backpressure, flush
         self.dead = False
         self.death = None  # why it died, for diagnostics
         self.lost = None  # the exception in-flight requests failed with
         self.version = None
         self.max_frame_bytes = wire.DEFAULT_MAX_FRAME_BYTES
-        self.reader = threading.Thread(target=self._read_loop, daemon=True,
+        # Reader role, guarded by lock: `reading` while some thread holds
+        # it; blocked callers without it queue in `followers`; ids of
+        # requests answered to a future or callback (nobody blocks for
+        # them) in `async_ids`, the background reader's reason to read.
+        self.reading = False
+        self.followers = collections.deque()
+        self.async_ids = set()
+        self.bg_wake = threading.Lock()
+        self.bg_wake.acquire()
+        self.bg_has_role = False
+        self.closed_fd = False
+        self.frames = wire.FrameBuffer()
+        self.rbuf = bytearray(_RECV_BYTES)
+        self.rview = memoryview(self.rbuf)
+        self.reader = threading.Thread(target=self._background, daemon=True,
                                        name="kafka-sidecar-reader")
         self.reader.start()
         # Pipelined: requests may follow before the answer arrives. If this
@@ -93,11 +122,13 @@ class _Connection:
         """
         with self.cond:
             while self.queued_bytes > _MAX_QUEUED_BYTES and not self.dead:
-                self.cond.wait()
+                self._cond_wait()
             if self.dead:
                 raise _NotSent()
             if waiter is not None:
                 self.pending[req_id] = waiter
+                if _is_async(waiter):
+                    self._add_async(req_id)
             self.outq.append(data)
             self.queued_bytes += len(data)
             if self.writing:
@@ -111,7 +142,7 @@ class _Connection:
         _NotSent like submit()."""
         with self.cond:
             while self.queued_bytes > _MAX_QUEUED_BYTES and not self.dead:
-                self.cond.wait()
+                self._cond_wait()
             if self.dead:
                 raise _NotSent()
             self.outq.append(item)
@@ -121,6 +152,18 @@ class _Connection:
             self.writing = True
         self._write_queued()
 
+    def _cond_wait(self):
+        self.cond_waiters += 1
+        try:
+            self.cond.wait()
+        finally:
+            self.cond_waiters -= 1
+
+    def _notify(self):
+        """Under lock; Condition.notify_all() costs even with no waiter."""
+        if self.cond_waiters:
+            self.cond.notify_all()
+
     def _write_queued(self):
         while True:
             with self.cond:
@@ -128,12 +171,12 @@ class _Connection:
                     self.writing = False
                     self.outq = []
                     self.queued_bytes = 0
-                    self.cond.notify_all()
+                    self._notify()
                     return
                 items = self.outq
                 self.outq = []
                 self.queued_bytes = 0
-                self.cond.notify_all()
+                self._notify()
             # Encoding happens outside the lock: other threads keep queuing
             # meanwhile, and go out together in the next round.
             chunk, regs = _coalesce.pack(items, self.ids,
@@ -142,6 +185,9 @@ class _Connection:
                 with self.lock:
                     if not self.dead:
                         self.pending.update(regs)
+                        for req_id, waiter in regs:
+                            if _is_async(waiter):
+                                self._add_async(req_id)
                         regs = None
                 if regs:  # died meanwhile: these were never sent
                     for _, waiter in regs:
@@ -165,32 +211,176 @@ class _Connection:
         """Waits until every queued frame went to the kernel (fire-and-forget
         records are the daemon's from there)."""
         with self.cond:
-            self.cond.wait_for(lambda: self.dead or not (self.outq or
-                                                         self.writing),
-                               timeout)
+            self.cond_waiters += 1
+            try:
+                self.cond.wait_for(lambda: self.dead or not (self.outq or
+                                                             self.writing),
+                                   timeout)
+            finally:
+                self.cond_waiters -= 1
 
-    def _read_loop(self):
-        frames = wire.FrameBuffer()
-        why = "daemon closed the connection"
-        try:
-            while True:
-                data = self.sock.recv(_RECV_BYTES)
-                if not data:
+    # -- reader role: every method below that says "holding the role" must
+    # end with _release_role() --------------------------------------------
+
+    def _add_async(self, req_id):
+        """Under lock: an answer nobody blocks for; someone must read."""
+        self.async_ids.add(req_id)
+        if not self.reading:
+            self.reading = True
+            self._give_background()
+
+    def _give_background(self):
+        self.bg_has_role = True
+        wake(self.bg_wake)
+
+    def wait_answer(self, latch, timeout):
+        """Blocks until `latch` is finished, reading the socket meanwhile
+        whenever no other thread is. Returns or raises its outcome."""
+        if getattr(_tls, "dispatching", False):
+            raise RuntimeError("blocking kafka_sidecar call inside an "
+                               "on_delivery callback would deadlock; use "
+                               "send() or produce_async() there")
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            lead = False
+            with self.lock:
+                if latch.promoted:
+                    latch.promoted = False
+                    lead = True
+                elif latch.done:
                     break
-                for payload in frames.feed(data):
-                    self._dispatch(wire.parse_response(payload))
+                elif not self.reading and not self.dead:
+                    self.reading = lead = True
+                else:
+                    self.followers.append(latch)
+            if lead:
+                if not self._read_until(latch, deadline):
+                    raise timeout_error(timeout)
+                continue
+            left = -1 if deadline is None else deadline - time.monotonic()
+            if left == -1 or left > 0:
+                if latch.lock.acquire(True, left):
+                    continue
+            if self._give_up(latch):
+                raise timeout_error(timeout)
+        return latch.result()
+
+    def _give_up(self, latch):
+        """A follower timed out: leaves the queue, passing on the role if it
+        was handed over meanwhile. False if the answer came after all."""
+        with self.lock:
+            try:
+                self.followers.remove(latch)
+            except ValueError:
+                pass
+            promoted, latch.promoted = latch.promoted, False
+        if promoted:
+            self._release_role()
+        return not latch.done
+
+    def _read_until(self, latch, deadline):
+        """Holding the role: reads and dispatches until `latch` is done.
+        False on timeout (the role is passed on either way)."""
+        ok = True
+        try:
+            while not latch.done and not self.dead:
+                if deadline is not None and not self._readable(deadline):
+                    ok = latch.done
+                    break
+                if not self._read_once():
+                    break
+        finally:
+            self._release_role()
+        return ok
+
+    def _readable(self, deadline):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        p = select.poll()
+        p.register(self.sock, select.POLLIN)
+        return bool(p.poll(left * 1000))
+
+    def _read_once(self):
+        """Holding the role: one recv and its answers dispatched. False
+        once the connection is dead."""
+        why = None
+        try:
+            n = self.sock.recv_into(self.rbuf)
+            if n:
+                payloads = self.frames.feed(self.rview[:n])
+            else:
+                why = "daemon closed the connection"
         except OSError as e:
             why = "connection error: %s" % e
-        except Exception as e:  # corrupt stream: protobuf or framing error
+        except Exception as e:  # corrupt stream: framing error
             log.exception("kafka_sidecar: bad data from daemon")
             why = "bad data from daemon: %s" % e
+        if why is None:
+            why = self._dispatch_all(payloads)
+        if why is None:
+            return True
+        if self.death is not None:
+            why = "%s (%s)" % (why, self.death)
+        self.die(ConnectionLostError(
+            "%s with the request in flight; outcome unknown" % why))
+        return False
+
+    def _dispatch_all(self, payloads):
+        _tls.dispatching = True
+        try:
+            for payload in payloads:
+                self._dispatch(wire.parse_response(payload))
+        except Exception as e:  # corrupt stream: protobuf error
+            log.exception("kafka_sidecar: bad data from daemon")
+            return "bad data from daemon: %s" % e
         finally:
-            if self.death is not None:
-                why = "%s (%s)" % (why, self.death)
-            self.die(ConnectionLostError(
-                "%s with the request in flight; outcome unknown" % why))
-            if self.pid == os.getpid():
-                self.sock.close()
+            _tls.dispatching = False
+        return None
+
+    def _release_role(self):
+        """Passes the role to a blocked caller still waiting, else to the
+        background reader if futures or callbacks are outstanding, else to
+        nobody. The fd of a dead connection is closed here, once nobody
+        reads it."""
+        with self.lock:
+            if not self.dead:
+                while self.followers:
+                    f = self.followers.popleft()
+                    if not f.done:
+                        f.promoted = True
+                        wake(f.lock)
+                        return
+                if self.async_ids:
+                    self._give_background()
+                    return
+            self.reading = False
+            close = self.dead and not self.closed_fd
+            self.closed_fd = self.closed_fd or close
+        if close:
+            self._close_fd()
+
+    def _close_fd(self):
+        if self.pid == os.getpid():
+            self.sock.close()
+
+    def _background(self):
+        """Takes the role when handed it, reads while answers nobody blocks
+        for are outstanding, then passes it on; exits once dead."""
+        while True:
+            self.bg_wake.acquire()
+            with self.lock:
+                if not self.bg_has_role:
+                    if self.dead:
+                        return
+                    continue
+                self.bg_has_role = False
+            while self.async_ids and not self.dead:
+                if not self._read_once():
+                    break
+            self._release_role()
+            if self.dead:
+                return
 
     def _dispatch(self, resp):
         if resp.id == 0:  # connection-level error, e.g. frame too large
@@ -200,6 +390,7 @@ class _Connection:
             return
         with self.lock:
             waiter = self.pending.pop(resp.id, None)
+            self.async_ids.discard(resp.id)
         if waiter is None:
             log.warning("kafka_sidecar: response for unknown id %d", resp.id)
             return
@@ -213,18 +404,25 @@ class _Connection:
             if first:
                 self.lost = exc
             pending, self.pending = self.pending, {}
+            self.async_ids = set()
             unsent, self.outq = self.outq, []
             self.queued_bytes = 0
             self.cond.notify_all()
+            # Nobody reads: nobody else will close the fd.
+            close = first and not self.reading and not self.closed_fd
+            self.closed_fd = self.closed_fd or close
         if unsent:
             # Requests among them fail below; fire-and-forget ones are lost.
             log.warning("kafka_sidecar: connection died with %d requests "
                         "or records not yet sent: %s", len(unsent), exc)
         if first and self.pid == os.getpid():
-            try:  # wakes the reader, which closes the fd
+            try:  # wakes the role holder, which closes the fd
                 self.sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+        wake(self.bg_wake)  # lets the background reader exit
+        if close:
+            self._close_fd()
         for waiter in pending.values():
             waiter.finish(None, exc)
         for item in unsent:  # queued records have no pending entry yet
@@ -251,6 +449,15 @@ def _after_fork_in_child():
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _is_async(waiter):
+    """True if nobody blocks for this answer (future, callback, hello)."""
+    if waiter.__class__ is Latch:
+        return False
+    if waiter.kind == _coalesce.GROUP:
+        return any(w.__class__ is not Latch for w in waiter.waiters)
+    return True
 
 
 class Client:
@@ -285,8 +492,8 @@ class Client:
     # -- plumbing ----------------------------------------------------------
 
     def _connection(self):
-        if self._pid != os.getpid():  # forked without the at-fork hook
-            self._reset_after_fork()
+        # No getpid() here (a syscall per call): os.fork() runs the at-fork
+        # hook, which resets the child's clients. flush() still checks.
         conn = self._conn
         if conn is not None and not conn.dead:
             return conn
@@ -302,8 +509,7 @@ class Client:
             return conn
 
     def _check_not_in_callback(self):
-        conn = self._conn
-        if conn is not None and conn.reader.ident == threading.get_ident():
+        if getattr(_tls, "dispatching", False):
             raise RuntimeError("blocking kafka_sidecar call inside an "
                                "on_delivery callback would deadlock; use "
                                "send() or produce_async() there")
@@ -319,7 +525,7 @@ class Client:
                 raise too_big
             try:
                 conn.submit(req_id, data, waiter)
-                return
+                return conn
             except _NotSent:
                 pass
         raise DaemonUnavailableError(
@@ -337,7 +543,7 @@ class Client:
                 raise too_big
             try:
                 conn.submit_record(item)
-                return
+                return conn
             except _NotSent:
                 pass
         raise DaemonUnavailableError(
@@ -358,8 +564,8 @@ class Client:
         field = wire.record_field(topic, value, key, headers, partition,
                                   timestamp)
         waiter = Latch(wire.ONE, topic)
-        self._submit_record(topic, wire.ACK_DELIVERED, field, waiter)
-        return waiter.wait(timeout)
+        conn = self._submit_record(topic, wire.ACK_DELIVERED, field, waiter)
+        return conn.wait_answer(waiter, timeout)
 
     def produce_async(self, topic, value, key=None, headers=None,
                       partition=None, timestamp=None):
@@ -382,8 +588,9 @@ class Client:
         """Hands a record over and returns at once.
 
         With on_delivery, ``on_delivery(err, metadata)`` is called once the
-        outcome is known (on the client's reader thread: keep it short, and
-        do not produce from it). Without it the record is fire-and-forget
+        outcome is known (on whichever thread reads the connection: a caller
+        blocked in produce() or the client's background reader; keep it
+        short, and do not block on this client from it). Without it the record is fire-and-forget
         (ack mode NONE): the daemon logs and counts failures; only a daemon
         that cannot be reached raises here.
         """
@@ -429,20 +636,22 @@ class Client:
                 out[first] = req
                 continue
             waiter = Latch(wire.BATCH, topics)
+            conn = None
             try:
-                self._submit(lambda n, req=req: wire.request_frame(req, n),
-                             waiter)
+                conn = self._submit(
+                    lambda n, req=req: wire.request_frame(req, n), waiter)
             except (DaemonUnavailableError, ClientClosedError) as e:
                 if not waits:
                     raise
                 waiter.finish(None, e)
-            waits.append((first, len(topics), waiter))
+            waits.append((first, len(topics), waiter, conn))
         deadline = None if timeout is None else time.monotonic() + timeout
-        for first, n, waiter in waits:
+        for first, n, waiter, conn in waits:
             left = None if deadline is None else max(
                 0.0, deadline - time.monotonic())
             try:
-                out[first:first + n] = waiter.wait(left)
+                out[first:first + n] = waiter.wait(left) if conn is None \
+                    else conn.wait_answer(waiter, left)
             except KafkaSidecarError as e:
                 out[first:first + n] = [e] * n
         return out
@@ -451,8 +660,8 @@ class Client:
         """Asks the daemon for its status (is Kafka reachable, ...)."""
         self._check_not_in_callback()
         waiter = Latch(wire.PING, None)
-        self._submit(wire.ping_frame, waiter)
-        return waiter.wait(timeout)
+        conn = self._submit(wire.ping_frame, waiter)
+        return conn.wait_answer(waiter, timeout)
 
     # -- lifetime ----------------------------------------------------------
 
