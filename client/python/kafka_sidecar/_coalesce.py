@@ -19,8 +19,8 @@ Rules that keep this invisible to callers:
 - A whole-frame request (batch, ping, hello) ends the open groups first, so
   everything stays in submission order around it.
 - A request stays under the daemon's max frame size and under
-  MAX_COALESCED_RECORDS (the daemon's max_records_per_request defaults to
-  100,000 and is not announced by Hello).
+  MAX_COALESCED_RECORDS, or the daemon's max_records_per_request when its
+  Hello answer announces less.
 """
 
 from . import _protocol as wire
@@ -64,7 +64,7 @@ def record_too_large(field, max_frame_bytes):
         persistence="NOT_PERSISTED")
 
 
-def pack(items, ids, max_frame_bytes):
+def pack(items, ids, max_frame_bytes, max_records=wire.DEFAULT_MAX_RECORDS):
     """Turns queued items into bytes to send.
 
     `items` holds whole frames (bytes, already registered by the caller)
@@ -77,6 +77,7 @@ def pack(items, ids, max_frame_bytes):
     groups = []  # [ack, fields, waiters, size], in creation order
     newest = {}  # topic -> its newest group
     budget = max_frame_bytes - FRAME_ROOM
+    max_group = max(1, min(MAX_COALESCED_RECORDS, max_records))
     for item in items:
         if item.__class__ is bytes:
             if groups:
@@ -89,7 +90,7 @@ def pack(items, ids, max_frame_bytes):
         g = newest.get(topic)
         n = len(field)
         if (g is None or g[0] != ack or g[3] + n > budget or
-                len(g[1]) >= MAX_COALESCED_RECORDS):
+                len(g[1]) >= max_group):
             g = [ack, [], [], 0]
             groups.append(g)
             newest[topic] = g

@@ -19,6 +19,9 @@ SOCKET_ENV = "KAFKA_SIDECAR_SOCKET"
 PROTOCOL_VERSION = 1
 # The daemon's default; the Hello answer tells the real value.
 DEFAULT_MAX_FRAME_BYTES = 4 * 1024 * 1024
+# The daemon's default max_records_per_request, assumed until its Hello
+# answer says otherwise (and for daemons that do not announce it).
+DEFAULT_MAX_RECORDS = 100000
 # Responses are small; anything bigger means the stream is corrupt.
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
@@ -252,14 +255,15 @@ def produce_frame_pb(req_id, ack, topic, value, key, headers, partition,
     return frame(req)
 
 
-# Records per request of a split batch: well under the daemon's default
-# max_records_per_request, and keeps each answer frame small.
+# Records per request of a split batch at most (fewer when the daemon
+# announces a lower max_records_per_request): keeps each answer frame small.
 MAX_BATCH_RECORDS = 10000
 # Room for the request id and the frame header when sizing a batch.
 _ID_ROOM = 16
 
 
-def batch_requests(ack, records, max_frame_bytes):
+def batch_requests(ack, records, max_frame_bytes,
+                   max_records=DEFAULT_MAX_RECORDS):
     """Splits a batch into requests that each fit in one frame.
 
     Returns [(pb.Request without id, [topics], first_index)]. A single
@@ -274,16 +278,14 @@ def batch_requests(ack, records, max_frame_bytes):
         pbs.append(rec)
         topics.append(f[0])
     out = []
-    _split(ack, pbs, topics, 0, len(pbs), max_frame_bytes, out)
+    per_request = max(1, min(MAX_BATCH_RECORDS, max_records))
+    for lo in range(0, len(pbs), per_request):
+        hi = min(lo + per_request, len(pbs))
+        _split(ack, pbs, topics, lo, hi, max_frame_bytes, out)
     return out
 
 
 def _split(ack, pbs, topics, lo, hi, limit, out):
-    if hi - lo > MAX_BATCH_RECORDS:
-        mid = lo + MAX_BATCH_RECORDS
-        _split(ack, pbs, topics, lo, mid, limit, out)
-        _split(ack, pbs, topics, mid, hi, limit, out)
-        return
     req = pb.Request()
     req.produce.ack = ack
     req.produce.records.extend(pbs[lo:hi])

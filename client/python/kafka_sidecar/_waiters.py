@@ -119,3 +119,5 @@ class HelloWaiter:
         self.conn.version = value.version
         if value.max_frame_bytes:
             self.conn.max_frame_bytes = value.max_frame_bytes
+        if value.max_records_per_request:
+            self.conn.max_records = value.max_records_per_request

@@ -87,6 +87,7 @@ class _Connection(asyncio.Protocol):
         self.flush_scheduled = False
         self.version = None
         self.max_frame_bytes = wire.DEFAULT_MAX_FRAME_BYTES
+        self.max_records = wire.DEFAULT_MAX_RECORDS
 
     # asyncio.Protocol callbacks -------------------------------------------
 
@@ -168,7 +169,7 @@ class _Connection(asyncio.Protocol):
             self.outbuf = []
             return
         data, regs = _coalesce.pack(self.outbuf, self.ids,
-                                    self.max_frame_bytes)
+                                    self.max_frame_bytes, self.max_records)
         self.outbuf = []
         if regs:
             self.pending.update(regs)
@@ -411,11 +412,13 @@ class AsyncClient:
         conn = self._conn
         limit = conn.max_frame_bytes if conn is not None else \
             wire.DEFAULT_MAX_FRAME_BYTES
+        max_records = conn.max_records if conn is not None else \
+            wire.DEFAULT_MAX_RECORDS
         out = [None] * len(records)
         waits = []
         last = None
         for req, topics, first in wire.batch_requests(
-                wire.ACK_DELIVERED, records, limit):
+                wire.ACK_DELIVERED, records, limit, max_records):
             if isinstance(req, Exception):
                 out[first] = req
                 continue

@@ -85,6 +85,7 @@ class _Connection:
         self.lost = None  # the exception in-flight requests failed with
         self.version = None
         self.max_frame_bytes = wire.DEFAULT_MAX_FRAME_BYTES
+        self.max_records = wire.DEFAULT_MAX_RECORDS
         # Reader role, guarded by lock: `reading` while some thread holds
         # it; blocked callers without it queue in `followers`; ids of
         # requests answered to a future or callback (nobody blocks for
@@ -180,7 +181,8 @@ class _Connection:
             # Encoding happens outside the lock: other threads keep queuing
             # meanwhile, and go out together in the next round.
             chunk, regs = _coalesce.pack(items, self.ids,
-                                         self.max_frame_bytes)
+                                         self.max_frame_bytes,
+                                         self.max_records)
             if regs:
                 with self.lock:
                     if not self.dead:
@@ -628,10 +630,12 @@ class Client:
         conn = self._conn
         limit = conn.max_frame_bytes if conn is not None else \
             wire.DEFAULT_MAX_FRAME_BYTES
+        max_records = conn.max_records if conn is not None else \
+            wire.DEFAULT_MAX_RECORDS
         out = [None] * len(records)
         waits = []
         for i, (req, topics, first) in enumerate(wire.batch_requests(
-                wire.ACK_DELIVERED, records, limit)):
+                wire.ACK_DELIVERED, records, limit, max_records)):
             if isinstance(req, Exception):
                 out[first] = req
                 continue

@@ -132,8 +132,8 @@ def spy(monkeypatch):
     sent = []
     real = _coalesce.pack
 
-    def pack(items, ids, limit):
-        data, regs = real(items, ids, limit)
+    def pack(items, ids, *limits):
+        data, regs = real(items, ids, *limits)
         sent.extend(_requests(data))
         return data, regs
     monkeypatch.setattr(_coalesce, "pack", pack)
@@ -241,6 +241,39 @@ def test_frame_limit_respected_with_small_daemon_frames(cluster, make_daemon,
         assert all(f.result(30).topic == topic for f in futures)
     frames = [r.ByteSize() for r in spy]
     assert max(frames) <= 20000 and len(frames) > 1
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_record_limit_announced_by_the_daemon_is_respected(
+        cluster, make_daemon, topic, spy, tmp_path, flavour):
+    conf = tmp_path / "small.toml"
+    conf.write_text("max_records_per_request = 7\n")
+    d = make_daemon(cluster.bootstrap, args=["--config", str(conf)])
+
+    async def run_async():
+        async with ks.AsyncClient(d.socket_path) as c:
+            await c.produce(topic, b"warm up")  # the handshake tells it
+            singles = await asyncio.gather(
+                *(c.produce(topic, b"s%d" % i) for i in range(60)))
+            batch = await c.produce_batch(
+                [{"topic": topic, "value": b"b%d" % i} for i in range(23)])
+            return singles, batch
+
+    if flavour == "sync":
+        with ks.Client(d.socket_path) as c:
+            c.produce(topic, b"warm up")
+            futures = [c.produce_async(topic, b"s%d" % i) for i in range(60)]
+            singles = [f.result(30) for f in futures]
+            batch = c.produce_batch(
+                [{"topic": topic, "value": b"b%d" % i} for i in range(23)])
+    else:
+        singles, batch = asyncio.run(run_async())
+    assert all(isinstance(m, ks.RecordMetadata) for m in singles + batch)
+    assert max(_sizes(spy)) <= 7
+    got = read_back(cluster.bootstrap, topic, 84)
+    assert sorted(m.value() for m in got) == sorted(
+        [b"warm up"] + [b"s%d" % i for i in range(60)] +
+        [b"b%d" % i for i in range(23)])
 
 
 @pytest.mark.parametrize("flavour", ["sync", "async"])
