@@ -8,7 +8,7 @@ import _thread
 import logging
 
 from . import _protocol as wire
-from .errors import ConnectionLostError, ProduceTimeoutError, \
+from .errors import ConnectionLostError, ProduceError, ProduceTimeoutError, \
     UnsupportedVersionError
 
 log = logging.getLogger("kafka_sidecar")
@@ -121,3 +121,14 @@ class HelloWaiter:
             self.conn.max_frame_bytes = value.max_frame_bytes
         if value.max_records_per_request:
             self.conn.max_records = value.max_records_per_request
+
+
+def connection_error(resp):
+    """For an answer with id 0 (the daemon's verdict on the connection
+    itself, e.g. a frame too large, sent before it closes): logs it and
+    returns its text. None for an answer to a request."""
+    if resp.id != 0:
+        return None
+    err = ProduceError.from_pb(resp.error)
+    log.error("kafka_sidecar: daemon reported: %s", err)
+    return str(err)

@@ -20,9 +20,10 @@ import sys
 
 from . import _coalesce
 from . import _protocol as wire
-from ._waiters import HELLO_ID, CallbackWaiter, FutureWaiter, HelloWaiter
+from ._waiters import (HELLO_ID, CallbackWaiter, FutureWaiter, HelloWaiter,
+                       connection_error)
 from .errors import (ClientClosedError, ConnectionLostError,
-                     DaemonUnavailableError, KafkaSidecarError, ProduceError,
+                     DaemonUnavailableError, KafkaSidecarError,
                      ProduceTimeoutError)
 
 log = logging.getLogger("kafka_sidecar")
@@ -188,10 +189,9 @@ class _Connection(asyncio.Protocol):
         self.transport.close()
 
     def _dispatch(self, resp):
-        if resp.id == 0:  # connection-level error, e.g. frame too large
-            err = ProduceError.from_pb(resp.error)
-            log.error("kafka_sidecar: daemon reported: %s", err)
-            self.death = str(err)
+        death = connection_error(resp)
+        if death is not None:
+            self.death = death
             return
         waiter = self.pending.pop(resp.id, None)
         if waiter is None:

@@ -6,20 +6,20 @@ import threading
 import time
 
 import kafka_sidecar as ks
-from kafka_sidecar import client as client_mod
+from kafka_sidecar import _connection
 from kafka_sidecar.testing import read_back, unique_topic
 
 
 def _count_reads(monkeypatch):
     """Records the name of the thread behind every recv."""
     names = []
-    orig = client_mod._Connection._read_once
+    orig = _connection.Connection._read_once
 
     def read_once(self):
         names.append(threading.current_thread().name)
         return orig(self)
 
-    monkeypatch.setattr(client_mod._Connection, "_read_once", read_once)
+    monkeypatch.setattr(_connection.Connection, "_read_once", read_once)
     return names
 
 
