@@ -366,8 +366,8 @@ def main():
                          "default, like the daemon's)")
     ap.add_argument("--only", default="",
                     help="comma-separated scenario keys (sc_seq, sc_16, "
-                         "sc_aio, sc_send, cf_aio, cf_16, kp_seq, kp_16, "
-                         "sc_16p, kp_16p); default all")
+                         "sc_aio, sc_send, cf_aio, cf_seq, cf_16, kp_seq, "
+                         "kp_16, sc_16p, kp_16p); default all")
     args = ap.parse_args()
 
     print("Python producers, %d-byte values, acks=all, linger.ms=%d, "
@@ -386,6 +386,8 @@ def main():
          lambda: sidecar_async_send(args)),
         ("cf_aio", "confluent-kafka asyncio wrapper, 100 concurrent",
          lambda: confluent_async(args, 100)),
+        ("cf_seq", "confluent-kafka sync, sequential produce + wait",
+         lambda: confluent_sync(args, 1)),
         ("cf_16", "confluent-kafka sync, 16 threads, one Producer",
          lambda: confluent_sync(args, 16)),
         ("kp_seq", "kafka-python, sequential send().get()",
@@ -413,6 +415,10 @@ def main():
          "kp_seq", None),
         ("sidecar sync 16 threads / confluent-kafka sync 16 threads", "sc_16",
          "cf_16", None),
+        ("sidecar sync sequential / confluent-kafka sync sequential",
+         "sc_seq", "cf_seq", None),
+        ("confluent-kafka sync 16 threads / kafka-python 16 threads",
+         "cf_16", "kp_16", None),
         ("pipelined: sidecar sync 16 threads / kafka-python 16 threads",
          "sc_16p", "kp_16p", 10.0),
     ]
