@@ -28,7 +28,9 @@ struct ProduceOptions {
   // Measured against kafka-sidecard --dev: 1000 lines per request starves
   // the daemon between acks; 2000-10000 are equal (it is then CPU-bound).
   size_t batch_records = 2000;
-  // Keeps each request well under the daemon's 4 MiB frame limit.
+  // Keeps each batch well under the daemon's default 4 MiB frame limit; a
+  // daemon with a lower one gets a batch as several requests (the client
+  // splits on it).
   size_t batch_bytes = 1 << 20;
   // Requests in flight: at most window x batch_bytes of memory. Once the
   // daemon got faster, 8 x 2000 records no longer covered the time from

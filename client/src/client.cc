@@ -7,6 +7,7 @@
 #include <mutex>
 #include <utility>
 
+#include "batch_split.h"
 #include "client_impl.h"
 #include "convert.h"
 #include "frame_codec.h"
@@ -109,9 +110,13 @@ Client::Client(ClientOptions options)
 
 Client::~Client() = default;
 
-// Sends one request per max_records_per_request records (the daemon refuses
-// larger ones whole). Batches of one record never need the limit, so the
-// single-record path does not look it up.
+// Sends one request when the batch fits the daemon's limits (records and
+// frame bytes, announced in its Hello), else consecutive requests that each
+// fit: the daemon refuses too many records whole, and closes the connection
+// on a frame too large. A record too large for any request fails alone
+// with FRAME_TOO_LARGE. Batches of one record never need the limits (the
+// frame size check refuses it if need be), so that path does not look them
+// up.
 void Client::ProduceBatchAsync(const RecordBatch& batch, AckMode ack,
                                BatchCallback callback) {
   if (batch.empty()) {
@@ -120,24 +125,23 @@ void Client::ProduceBatchAsync(const RecordBatch& batch, AckMode ack,
   }
   const std::string_view encoded = Access::Encoded(batch);
   const auto& topics = Access::Topics(batch);
-  const size_t limit = batch.size() > 1 ? impl_->MaxRecordsPerRequest() : 1;
-  if (batch.size() <= limit) {
+  const RequestLimits limits =
+      batch.size() > 1 ? impl_->Limits() : kNoRequestLimits;
+  if (FitsOneRequest(batch.size(), encoded.size(), limits, ack)) {
     SubmitProduce(encoded, topics, ack, std::move(callback));
     return;
   }
-  const size_t parts = (batch.size() + limit - 1) / limit;
-  auto merged = std::make_shared<MergedResults>(parts, std::move(callback));
-  size_t offset = 0;
-  for (size_t part = 0; part < parts; ++part) {
-    const size_t first = part * limit;
-    const size_t count = std::min(limit, batch.size() - first);
-    const size_t bytes = wire::RecordFieldsBytes(encoded.substr(offset), count);
-    SubmitProduce(encoded.substr(offset, bytes),
-                  SliceTopics(topics, first, count), ack,
-                  [merged, part](Results results) {
-                    merged->Complete(part, std::move(results));
+  const std::vector<BatchPart> parts =
+      SplitBatch(encoded, batch.size(), limits, ack);
+  auto merged =
+      std::make_shared<MergedResults>(parts.size(), std::move(callback));
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const BatchPart& part = parts[i];
+    SubmitProduce(encoded.substr(part.offset, part.bytes),
+                  SliceTopics(topics, part.first, part.count), ack,
+                  [merged, i](Results results) {
+                    merged->Complete(i, std::move(results));
                   });
-    offset += bytes;
   }
 }
 

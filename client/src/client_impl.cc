@@ -60,10 +60,11 @@ Status Client::Impl::SubmitOneWay(std::span<const std::string_view> pieces) {
   return status;
 }
 
-size_t Client::Impl::MaxRecordsPerRequest() {
+RequestLimits Client::Impl::Limits() {
   Result<ConnectionPtr> connection = GetConnection();
-  if (!connection.ok()) return SIZE_MAX;
-  return (*connection)->max_records_per_request();
+  if (!connection.ok()) return kNoRequestLimits;
+  return {.max_records = (*connection)->max_records_per_request(),
+          .max_frame_bytes = (*connection)->max_frame_bytes()};
 }
 
 Status Client::Impl::CheckFrameSize(const Connection& connection,

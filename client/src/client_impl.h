@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "batch_split.h"
 #include "connection.h"
 #include "kafka_sidecar/client.h"
 
@@ -39,9 +40,9 @@ class Client::Impl {
   // Sends a frame that gets no answer.
   [[nodiscard]] Status SubmitOneWay(std::span<const std::string_view> pieces);
 
-  // The current connection's max_records_per_request (connecting if need
-  // be); SIZE_MAX when there is no connection, as nothing can be sent then.
-  size_t MaxRecordsPerRequest();
+  // The current connection's limits (connecting if need be); none when
+  // there is no connection, as nothing can be sent then.
+  RequestLimits Limits();
 
   [[nodiscard]] Status Flush(std::chrono::milliseconds timeout);
   size_t in_flight() const;

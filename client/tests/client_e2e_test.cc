@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "daemon_process.h"
+#include "e2e_util.h"
 #include "kafka_sidecar/client.h"
 #include "produce_command.h"
 
@@ -24,32 +25,8 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using testing::DaemonProcess;
-
-ClientOptions Options(const std::string& socket_path) {
-  ClientOptions options;
-  options.socket_path = socket_path;
-  options.request_timeout = seconds(30);
-  options.close_timeout = seconds(5);
-  return options;
-}
-
-// Lines "key|value|headers" of every record in `topic`, via kcat.
-std::vector<std::string> ReadBack(const std::string& bootstrap,
-                                  const std::string& topic) {
-  const std::string command = "timeout 20 kcat -C -q -e -b " + bootstrap +
-                              " -t " + topic +
-                              " -f '%k|%S|%s|%h\\n' -Z 2>/dev/null";
-  std::vector<std::string> lines;
-  std::FILE* pipe = ::popen(command.c_str(), "r");
-  char line[4096];
-  while (pipe != nullptr && std::fgets(line, sizeof(line), pipe) != nullptr) {
-    std::string text(line);
-    if (!text.empty() && text.back() == '\n') text.pop_back();
-    lines.push_back(text);
-  }
-  if (pipe != nullptr) ::pclose(pipe);
-  return lines;
-}
+using testing::ReadBack;
+using testing::TestClientOptions;
 
 class ClientE2eTest : public ::testing::Test {
  protected:
@@ -68,7 +45,7 @@ class ClientE2eTest : public ::testing::Test {
 DaemonProcess* ClientE2eTest::daemon_ = nullptr;
 
 TEST_F(ClientE2eTest, ProduceReportsWhereEachRecordLanded) {
-  Client client(Options(daemon_->socket_path()));
+  Client client(TestClientOptions(daemon_->socket_path()));
   Record record{.topic = "e2e-sync", .value = "one", .partition = 0};
   Result<RecordMetadata> first = client.Produce(record);
   ASSERT_TRUE(first.ok()) << first.error().ToString();
@@ -82,7 +59,7 @@ TEST_F(ClientE2eTest, ProduceReportsWhereEachRecordLanded) {
 }
 
 TEST_F(ClientE2eTest, PingReportsTheDaemonAndKafka) {
-  Client client(Options(daemon_->socket_path()));
+  Client client(TestClientOptions(daemon_->socket_path()));
   Result<PingInfo> ping = client.Ping();
   for (int i = 0; i < 50 && ping.ok() && !ping->kafka_reachable; ++i) {
     std::this_thread::sleep_for(milliseconds(100));
@@ -97,7 +74,7 @@ TEST_F(ClientE2eTest, PingReportsTheDaemonAndKafka) {
 }
 
 TEST_F(ClientE2eTest, ThousandsPipelinedFromManyThreadsOnOneConnection) {
-  Client client(Options(daemon_->socket_path()));
+  Client client(TestClientOptions(daemon_->socket_path()));
   constexpr int kThreads = 4;
   constexpr int kPerThread = 5000;
   std::mutex mu;
@@ -129,7 +106,7 @@ TEST_F(ClientE2eTest, ThousandsPipelinedFromManyThreadsOnOneConnection) {
 }
 
 TEST_F(ClientE2eTest, BatchRoundTripsKeysTombstonesAndHeaders) {
-  Client client(Options(daemon_->socket_path()));
+  Client client(TestClientOptions(daemon_->socket_path()));
   std::vector<Record> records = {
       {.topic = "e2e-readback",
        .key = "k1",
@@ -156,7 +133,7 @@ TEST_F(ClientE2eTest, BatchRoundTripsKeysTombstonesAndHeaders) {
 }
 
 TEST_F(ClientE2eTest, FutureAsyncBatchAcceptedAndFireAndForget) {
-  Client client(Options(daemon_->socket_path()));
+  Client client(TestClientOptions(daemon_->socket_path()));
   std::future<Result<RecordMetadata>> future =
       client.ProduceFuture(Record{.topic = "e2e-modes", .value = "f"});
   std::promise<std::vector<Result<RecordMetadata>>> batch_done;
@@ -180,7 +157,7 @@ TEST_F(ClientE2eTest, FutureAsyncBatchAcceptedAndFireAndForget) {
 }
 
 TEST_F(ClientE2eTest, BadRecordsGetPreciseErrorsAndTheConnectionGoesOn) {
-  Client client(Options(daemon_->socket_path()));
+  Client client(TestClientOptions(daemon_->socket_path()));
   Result<RecordMetadata> no_topic = client.Produce(Record{.value = "x"});
   ASSERT_FALSE(no_topic.ok());
   EXPECT_FALSE(no_topic.error().code.empty());
@@ -222,7 +199,7 @@ std::pair<int, std::string> RunCli(cli::ProduceOptions options,
 
 TEST_F(ClientE2eTest, CliProducesEveryLineAndReportsFailures) {
   cli::ProduceOptions options;
-  options.client = Options(daemon_->socket_path());
+  options.client = TestClientOptions(daemon_->socket_path());
   options.topic = "e2e-cli";
   options.batch_records = 300;  // several requests, several in flight
   options.window = 3;
@@ -256,7 +233,7 @@ TEST(ClientRecordLimitTest, BatchesLargerThanTheDaemonLimitAreSplit) {
   }
   DaemonProcess daemon("", {"--config", config_path});
   ASSERT_TRUE(daemon.ok());
-  Client client(Options(daemon.socket_path()));
+  Client client(TestClientOptions(daemon.socket_path()));
   std::vector<Record> records;
   for (int i = 0; i < 23; ++i) {
     records.push_back({.topic = i < 12 ? "limit-a" : "limit-b",
@@ -281,7 +258,7 @@ TEST(ClientRecordLimitTest, BatchesLargerThanTheDaemonLimitAreSplit) {
   EXPECT_EQ(ReadBack(daemon.bootstrap(), "limit-b"), expect_b);
 
   cli::ProduceOptions options;
-  options.client = Options(daemon.socket_path());
+  options.client = TestClientOptions(daemon.socket_path());
   options.topic = "limit-cli";
   options.batch_records = 300;
   std::string lines;
@@ -299,7 +276,7 @@ TEST(ClientDaemonLifecycleTest, LostConnectionFailsInFlightThenReconnects) {
   auto daemon = std::make_unique<DaemonProcess>();
   ASSERT_TRUE(daemon->ok());
   const std::string socket_path = daemon->socket_path();
-  Client client(Options(socket_path));
+  Client client(TestClientOptions(socket_path));
   ASSERT_TRUE(client.Produce(Record{.topic = "e2e-life", .value = "x"}).ok());
 
   std::atomic<int> delivered{0}, lost{0}, other{0};
@@ -341,7 +318,7 @@ TEST(ClientDaemonLifecycleTest, DestroyingTheClientNeverHangs) {
   ASSERT_TRUE(daemon.ok());
   std::atomic<int> completed{0};
   {
-    ClientOptions options = Options(daemon.socket_path());
+    ClientOptions options = TestClientOptions(daemon.socket_path());
     options.close_timeout = milliseconds(0);
     Client client(options);
     for (int i = 0; i < 5000; ++i) {

@@ -72,11 +72,13 @@ class Client {
   std::future<Result<RecordMetadata>> ProduceFuture(
       const Record& record, AckMode ack = AckMode::kDelivered);
 
-  // One request carrying every record (several when there are more than the
-  // daemon's max_records_per_request, announced in its Hello: each record
-  // then succeeds or fails on its own); one result per record, in record
-  // order. With AckMode::kNone the results only say whether the request was
-  // written.
+  // One request carrying every record, or, when the batch exceeds a limit
+  // the daemon announces in its Hello (max_records_per_request, or
+  // max_frame_bytes counting the request's own bytes), consecutive requests
+  // each within both; each record then succeeds or fails on its own, and a
+  // record too large for any request fails alone with FRAME_TOO_LARGE while
+  // the others are sent. One result per record, in record order. With
+  // AckMode::kNone the results only say whether the request was written.
   std::vector<Result<RecordMetadata>> ProduceBatch(
       const std::vector<Record>& records, AckMode ack = AckMode::kDelivered);
   void ProduceBatchAsync(const std::vector<Record>& records, AckMode ack,

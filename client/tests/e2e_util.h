@@ -1,0 +1,24 @@
+// Helpers shared by the end-to-end tests of the client against a real
+// kafka-sidecard child process (DaemonProcess).
+#ifndef KAFKA_SIDECAR_CLIENT_TESTS_E2E_UTIL_H_
+#define KAFKA_SIDECAR_CLIENT_TESTS_E2E_UTIL_H_
+
+#include <string>
+#include <vector>
+
+#include "kafka_sidecar/client.h"
+
+namespace kafka_sidecar::testing {
+
+// Client options for the daemon at `socket_path`, with timeouts short
+// enough that a hang fails the test instead of stalling it.
+ClientOptions TestClientOptions(const std::string& socket_path);
+
+// Lines "key|value size|value|headers" of every record in `topic`, read
+// independently of the sidecar with kcat (-1 and NULL for a null value).
+std::vector<std::string> ReadBack(const std::string& bootstrap,
+                                  const std::string& topic);
+
+}  // namespace kafka_sidecar::testing
+
+#endif  // KAFKA_SIDECAR_CLIENT_TESTS_E2E_UTIL_H_
