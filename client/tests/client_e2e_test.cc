@@ -28,21 +28,7 @@ using testing::DaemonProcess;
 using testing::ReadBack;
 using testing::TestClientOptions;
 
-class ClientE2eTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { daemon_ = new DaemonProcess(); }
-  static void TearDownTestSuite() {
-    delete daemon_;
-    daemon_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_TRUE(daemon_->ok()) << "daemon did not start";
-  }
-
-  static DaemonProcess* daemon_;
-};
-
-DaemonProcess* ClientE2eTest::daemon_ = nullptr;
+class ClientE2eTest : public testing::SharedDaemonTest {};
 
 TEST_F(ClientE2eTest, ProduceReportsWhereEachRecordLanded) {
   Client client(TestClientOptions(daemon_->socket_path()));

@@ -62,24 +62,12 @@ size_t EncodedBytes(const std::vector<Record>& records) {
   return batch.encoded_bytes();
 }
 
-class ClientFrameLimitTest : public ::testing::Test {
- protected:
+class ClientFrameLimitTest : public testing::SharedDaemonTest {
+ public:
   static void SetUpTestSuite() {
-    daemon_ = new DaemonProcess(
-        "", {"--max-frame-bytes", std::to_string(kMaxFrameBytes)});
+    StartDaemon({"--max-frame-bytes", std::to_string(kMaxFrameBytes)});
   }
-  static void TearDownTestSuite() {
-    delete daemon_;
-    daemon_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_TRUE(daemon_->ok()) << "daemon did not start";
-  }
-
-  static DaemonProcess* daemon_;
 };
-
-DaemonProcess* ClientFrameLimitTest::daemon_ = nullptr;
 
 // Each record of `results` in [begin, end) landed right after the previous.
 void ExpectConsecutive(const Results& results, size_t begin, size_t end) {

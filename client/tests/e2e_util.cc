@@ -30,4 +30,19 @@ std::vector<std::string> ReadBack(const std::string& bootstrap,
   return lines;
 }
 
+DaemonProcess* SharedDaemonTest::daemon_ = nullptr;
+
+void SharedDaemonTest::StartDaemon(std::vector<std::string> extra_args) {
+  daemon_ = new DaemonProcess("", std::move(extra_args));
+}
+
+void SharedDaemonTest::TearDownTestSuite() {
+  delete daemon_;
+  daemon_ = nullptr;
+}
+
+void SharedDaemonTest::SetUp() {
+  ASSERT_TRUE(daemon_ != nullptr && daemon_->ok()) << "daemon did not start";
+}
+
 }  // namespace kafka_sidecar::testing

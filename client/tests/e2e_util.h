@@ -3,9 +3,12 @@
 #ifndef KAFKA_SIDECAR_CLIENT_TESTS_E2E_UTIL_H_
 #define KAFKA_SIDECAR_CLIENT_TESTS_E2E_UTIL_H_
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
 
+#include "daemon_process.h"
 #include "kafka_sidecar/client.h"
 
 namespace kafka_sidecar::testing {
@@ -18,6 +21,21 @@ ClientOptions TestClientOptions(const std::string& socket_path);
 // independently of the sidecar with kcat (-1 and NULL for a null value).
 std::vector<std::string> ReadBack(const std::string& bootstrap,
                                   const std::string& topic);
+
+// A suite sharing one daemon: a suite that needs daemon flags defines its
+// own SetUpTestSuite() calling StartDaemon(flags). Suites run one at a time,
+// so one pointer serves them all.
+class SharedDaemonTest : public ::testing::Test {
+ public:
+  static void SetUpTestSuite() { StartDaemon({}); }
+  static void TearDownTestSuite();
+
+ protected:
+  static void StartDaemon(std::vector<std::string> extra_args);
+  void SetUp() override;
+
+  static DaemonProcess* daemon_;
+};
 
 }  // namespace kafka_sidecar::testing
 
