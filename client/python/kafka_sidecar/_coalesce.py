@@ -64,11 +64,13 @@ def record_too_large(field, max_frame_bytes):
         persistence="NOT_PERSISTED")
 
 
-def pack(items, ids, max_frame_bytes, max_records=wire.DEFAULT_MAX_RECORDS):
+def pack(items, ids, max_frame_bytes, max_records=wire.DEFAULT_MAX_RECORDS,
+         fail_fast=False):
     """Turns queued items into bytes to send.
 
     `items` holds whole frames (bytes, already registered by the caller)
-    and record items (topic, ack, field, waiter). Returns (data, regs):
+    and record items (topic, ack, field, waiter); every produce request
+    built carries `fail_fast`. Returns (data, regs):
     regs is [(request id, waiter)] to register before sending; requests
     with ack mode NONE get an id but no waiter (never answered).
     """
@@ -81,7 +83,7 @@ def pack(items, ids, max_frame_bytes, max_records=wire.DEFAULT_MAX_RECORDS):
     for item in items:
         if item.__class__ is bytes:
             if groups:
-                _emit(groups, ids, out, regs)
+                _emit(groups, ids, out, regs, fail_fast)
                 groups = []
                 newest.clear()
             out.append(item)
@@ -98,14 +100,14 @@ def pack(items, ids, max_frame_bytes, max_records=wire.DEFAULT_MAX_RECORDS):
         g[2].append(waiter)
         g[3] += n
     if groups:
-        _emit(groups, ids, out, regs)
+        _emit(groups, ids, out, regs, fail_fast)
     return (out[0] if len(out) == 1 else b"".join(out)), regs
 
 
-def _emit(groups, ids, out, regs):
+def _emit(groups, ids, out, regs, fail_fast):
     for ack, fields, waiters, size in groups:
         req_id = next(ids)
-        out.append(wire.records_frame(req_id, ack, fields, size))
+        out.append(wire.records_frame(req_id, ack, fields, size, fail_fast))
         if ack == wire.ACK_NONE:
             continue
         regs.append((req_id, waiters[0] if len(waiters) == 1 else

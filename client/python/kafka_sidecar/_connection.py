@@ -46,7 +46,7 @@ class Connection:
     """One socket, its reader role and background reader. Dies once; never
     reused after."""
 
-    def __init__(self, path, client_name, ids):
+    def __init__(self, path, client_name, ids, fail_fast=False):
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(_CONNECT_TIMEOUT)
         try:
@@ -58,6 +58,7 @@ class Connection:
                 % (path, e.strerror or e)) from None
         sock.settimeout(None)
         self.sock = sock
+        self.fail_fast = fail_fast
         self.path = path
         self.pid = os.getpid()
         self.ids = ids  # the client's request id counter
@@ -172,7 +173,7 @@ class Connection:
             # meanwhile, and go out together in the next round.
             chunk, regs = _coalesce.pack(items, self.ids,
                                          self.max_frame_bytes,
-                                         self.max_records)
+                                         self.max_records, self.fail_fast)
             if regs:
                 with self.lock:
                     if not self.dead:

@@ -223,15 +223,17 @@ def record_field(topic, value, key, headers, partition, timestamp):
     return _field(b"\x0a", rec)
 
 
-def _ack_field(ack):
-    return b"\x10" + _varint(ack) if ack else b""  # ProduceRequest.ack
+def _ack_field(ack, fail_fast=False):
+    # ProduceRequest.ack (2), then ProduceRequest.fail_fast (3) when set.
+    ackf = b"\x10" + _varint(ack) if ack else b""
+    return ackf + b"\x18\x01" if fail_fast else ackf
 
 
-def records_frame(req_id, ack, fields, size=None):
+def records_frame(req_id, ack, fields, size=None, fail_fast=False):
     """A produce Request frame from record_field() outputs."""
     if size is None:
         size = sum(map(len, fields))
-    ackf = _ack_field(ack)
+    ackf = _ack_field(ack, fail_fast)
     head = b"\x08" + _varint(req_id) + b"\x1a" + _varint(size + len(ackf))
     n = len(head) + size + len(ackf)
     return b"".join((_LEN.pack(n), head, *fields, ackf))
@@ -263,7 +265,7 @@ _ID_ROOM = 16
 
 
 def batch_requests(ack, records, max_frame_bytes,
-                   max_records=DEFAULT_MAX_RECORDS):
+                   max_records=DEFAULT_MAX_RECORDS, fail_fast=False):
     """Splits a batch into requests that each fit in one frame.
 
     Returns [(pb.Request without id, [topics], first_index)]. A single
@@ -281,13 +283,13 @@ def batch_requests(ack, records, max_frame_bytes,
     per_request = max(1, min(MAX_BATCH_RECORDS, max_records))
     for lo in range(0, len(pbs), per_request):
         hi = min(lo + per_request, len(pbs))
-        _split(ack, pbs, topics, lo, hi, max_frame_bytes, out)
+        _split((ack, fail_fast), pbs, topics, lo, hi, max_frame_bytes, out)
     return out
 
 
-def _split(ack, pbs, topics, lo, hi, limit, out):
+def _split(mode, pbs, topics, lo, hi, limit, out):
     req = pb.Request()
-    req.produce.ack = ack
+    req.produce.ack, req.produce.fail_fast = mode
     req.produce.records.extend(pbs[lo:hi])
     size = req.ByteSize() + _ID_ROOM
     if size <= limit:
@@ -300,8 +302,8 @@ def _split(ack, pbs, topics, lo, hi, limit, out):
             topics[lo:hi], lo))
     else:
         mid = (lo + hi) // 2
-        _split(ack, pbs, topics, lo, mid, limit, out)
-        _split(ack, pbs, topics, mid, hi, limit, out)
+        _split(mode, pbs, topics, lo, mid, limit, out)
+        _split(mode, pbs, topics, mid, hi, limit, out)
 
 
 def request_frame(req, req_id):

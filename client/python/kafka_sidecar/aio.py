@@ -74,8 +74,9 @@ class _Tracker:
 class _Connection(asyncio.Protocol):
     """One socket on one loop. Dies once; never reused after."""
 
-    def __init__(self, tracker, ids):
+    def __init__(self, tracker, ids, fail_fast):
         self.tracker = tracker
+        self.fail_fast = fail_fast
         self.ids = ids  # the client's request id counter
         self.transport = None
         self.pending = {}
@@ -170,7 +171,8 @@ class _Connection(asyncio.Protocol):
             self.outbuf = []
             return
         data, regs = _coalesce.pack(self.outbuf, self.ids,
-                                    self.max_frame_bytes, self.max_records)
+                                    self.max_frame_bytes, self.max_records,
+                                    self.fail_fast)
         self.outbuf = []
         if regs:
             self.pending.update(regs)
@@ -224,11 +226,17 @@ class AsyncClient:
 
     Constructing it never touches the socket or needs a running loop, so it
     can live at module level in a FastAPI/Starlette app.
+
+    With fail_fast=True, records that find the daemon's producer queue full
+    (Kafka unreachable for long, or slower than the host produces) fail at
+    once with QueueFullError (retriable, not persisted) instead of waiting
+    for room: for request handlers that must answer quickly.
     """
 
-    def __init__(self, socket_path=None, *, client_name=None):
+    def __init__(self, socket_path=None, *, client_name=None, fail_fast=False):
         self.socket_path = wire.resolve_socket_path(socket_path)
         self.client_name = client_name
+        self.fail_fast = bool(fail_fast)
         self._ids = itertools.count(1)
         self._closed = False
         self._reset()
@@ -317,7 +325,8 @@ class AsyncClient:
         tracker = self._tracker
         try:
             _, conn = await loop.create_unix_connection(
-                lambda: _Connection(tracker, self._ids), self.socket_path)
+                lambda: _Connection(tracker, self._ids, self.fail_fast),
+                self.socket_path)
         except OSError as e:
             self._connecting = None
             err = DaemonUnavailableError(
@@ -418,7 +427,8 @@ class AsyncClient:
         waits = []
         last = None
         for req, topics, first in wire.batch_requests(
-                wire.ACK_DELIVERED, records, limit, max_records):
+                wire.ACK_DELIVERED, records, limit, max_records,
+                self.fail_fast):
             if isinstance(req, Exception):
                 out[first] = req
                 continue

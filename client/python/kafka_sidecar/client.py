@@ -42,11 +42,17 @@ class Client:
     Constructing it never touches the socket: an app starts even while the
     daemon or Kafka is down; requests made meanwhile raise
     DaemonUnavailableError (or pass it to their future / callback).
+
+    With fail_fast=True, records that find the daemon's producer queue full
+    (Kafka unreachable for long, or slower than the host produces) fail at
+    once with QueueFullError (retriable, not persisted) instead of waiting
+    for room: for request handlers that must answer quickly.
     """
 
-    def __init__(self, socket_path=None, *, client_name=None):
+    def __init__(self, socket_path=None, *, client_name=None, fail_fast=False):
         self.socket_path = wire.resolve_socket_path(socket_path)
         self.client_name = client_name
+        self.fail_fast = bool(fail_fast)
         self._ids = itertools.count(1)
         self._init_state()
         _clients.add(self)
@@ -79,8 +85,9 @@ class Client:
             conn = self._conn
             if conn is None or conn.dead:
                 conn = Connection(self.socket_path,
-                                   self.client_name or
-                                   wire.default_client_name(), self._ids)
+                                  self.client_name or
+                                  wire.default_client_name(), self._ids,
+                                  self.fail_fast)
                 self._conn = conn
             return conn
 
@@ -205,7 +212,8 @@ class Client:
         out = [None] * len(records)
         waits = []
         for i, (req, topics, first) in enumerate(wire.batch_requests(
-                wire.ACK_DELIVERED, records, limit, max_records)):
+                wire.ACK_DELIVERED, records, limit, max_records,
+                self.fail_fast)):
             if isinstance(req, Exception):
                 out[first] = req
                 continue

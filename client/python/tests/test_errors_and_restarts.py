@@ -1,6 +1,7 @@
 """Precise errors, daemon down at start, daemon restarted mid-run."""
 
 import asyncio
+import concurrent.futures
 import threading
 import time
 
@@ -189,3 +190,47 @@ def _read_at_least(bootstrap, topic, n):
         return msgs
     finally:
         c.close()
+
+
+def test_fail_fast_when_the_daemon_queue_is_full(make_cluster, make_daemon):
+    """Kafka down, a producer queue of 10 records: a fail_fast client gets
+    QUEUE_FULL at once for the records that do not fit; a default client
+    waits for room (back-pressure) and is delivered once Kafka is back."""
+    cl = make_cluster()
+    topic = unique_topic()
+    cl.create_topic(topic, 1)
+    d = make_daemon(cl.bootstrap,
+                    args=("-X", "queue.buffering.max.messages=10"))
+    waiting = ks.Client(d.socket_path)
+    with ks.Client(d.socket_path, fail_fast=True) as c:
+        c.produce(topic, b"up")
+        for b in _broker_ids(cl):
+            cl.command("down %d" % b)
+        futures = [c.produce_async(topic, b"r%d" % i) for i in range(20)]
+        done, _ = concurrent.futures.wait(futures[10:], timeout=30)
+        assert len(done) == 10
+        for f in futures[10:]:
+            e = f.exception()
+            assert isinstance(e, ks.QueueFullError), e
+            assert e.code == "QUEUE_FULL" and e.retriable
+            assert e.persistence == "NOT_PERSISTED"
+        assert not any(f.done() for f in futures[:10])
+        # Without fail_fast the record waits for room instead.
+        blocked = waiting.produce_async(topic, b"blocked")
+        with pytest.raises(concurrent.futures.TimeoutError):
+            blocked.result(timeout=0.5)
+
+        async def async_fail_fast():
+            async with ks.AsyncClient(d.socket_path, fail_fast=True) as a:
+                with pytest.raises(ks.QueueFullError):
+                    await a.produce(topic, b"async", timeout=30)
+        asyncio.run(async_fail_fast())
+
+        for b in _broker_ids(cl):
+            cl.command("up %d" % b)
+        offsets = [f.result(timeout=60).offset for f in futures[:10]]
+        assert offsets == list(range(1, 11))
+        assert blocked.result(timeout=60).offset == 11
+    waiting.close()
+    values = [m.value() for m in read_back(cl.bootstrap, topic, 12)]
+    assert values == [b"up"] + [b"r%d" % i for i in range(10)] + [b"blocked"]

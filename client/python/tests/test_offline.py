@@ -142,3 +142,21 @@ def test_hand_encoded_produce_frame_matches_protobuf():
         req = pb.Request()
         req.ParseFromString(fast[4:])
         assert req.id == c[0] and req.produce.ack == c[1]
+
+
+def test_fail_fast_is_encoded_as_protobuf_would():
+    fields = [wire.record_field("t", b"v%d" % i, None, None, None, None)
+              for i in range(3)]
+    for ack in (0, 1, 2):
+        for fail_fast in (False, True):
+            data = wire.records_frame(9, ack, fields, fail_fast=fail_fast)
+            req = pb.Request()
+            req.ParseFromString(data[4:])
+            assert req.produce.fail_fast == fail_fast
+            assert req.produce.ack == ack
+            assert [r.value for r in req.produce.records] == \
+                [b"v0", b"v1", b"v2"]
+            assert data[4:] == req.SerializeToString()
+            batch = wire.batch_requests(ack, [{"topic": "t", "value": b"x"}],
+                                        1 << 20, fail_fast=fail_fast)
+            assert batch[0][0].produce.fail_fast == fail_fast
