@@ -125,14 +125,15 @@ void Client::ProduceBatchAsync(const RecordBatch& batch, AckMode ack,
   }
   const std::string_view encoded = Access::Encoded(batch);
   const auto& topics = Access::Topics(batch);
+  const wire::ProduceFlags flags = impl_->Flags(ack);
   const RequestLimits limits =
       batch.size() > 1 ? impl_->Limits() : kNoRequestLimits;
-  if (FitsOneRequest(batch.size(), encoded.size(), limits, ack)) {
+  if (FitsOneRequest(batch.size(), encoded.size(), limits, flags)) {
     SubmitProduce(encoded, topics, ack, std::move(callback));
     return;
   }
   const std::vector<BatchPart> parts =
-      SplitBatch(encoded, batch.size(), limits, ack);
+      SplitBatch(encoded, batch.size(), limits, flags);
   auto merged =
       std::make_shared<MergedResults>(parts.size(), std::move(callback));
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -149,10 +150,11 @@ void Client::SubmitProduce(std::string_view encoded,
                            const std::vector<RecordBatch::TopicRun>& topics,
                            AckMode ack, BatchCallback callback) {
   const uint64_t id = impl_->NextId();
+  const wire::ProduceFlags flags = impl_->Flags(ack);
   std::string prefix;
   std::string suffix;
-  wire::AppendProducePrefix(id, encoded.size(), ack, &prefix);
-  wire::AppendProduceSuffix(ack, &suffix);
+  wire::AppendProducePrefix(id, encoded.size(), flags, &prefix);
+  wire::AppendProduceSuffix(flags, &suffix);
   const std::string_view pieces[] = {prefix, encoded, suffix};
   if (ack == AckMode::kNone) {
     callback(Unanswered(impl_->SubmitOneWay(pieces), topics));

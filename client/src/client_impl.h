@@ -21,6 +21,7 @@
 #include "batch_split.h"
 #include "connection.h"
 #include "kafka_sidecar/client.h"
+#include "wire_encoder.h"
 
 namespace kafka_sidecar {
 
@@ -32,6 +33,10 @@ class Client::Impl {
   ~Impl();
 
   uint64_t NextId() { return next_id_.fetch_add(1); }
+  // The request-level fields of this client's produce requests.
+  wire::ProduceFlags Flags(AckMode ack) const {
+    return {.ack = ack, .fail_fast = options_.fail_fast};
+  }
 
   // Sends the frame `pieces` (request `id`); `handler` runs exactly once,
   // synchronously with the error if the request cannot be sent.

@@ -13,6 +13,7 @@ constexpr char kRequestId = (1 << 3) | 0;
 constexpr char kRequestProduce = (3 << 3) | 2;
 constexpr char kProduceRecords = (1 << 3) | 2;
 constexpr char kProduceAck = (2 << 3) | 0;
+constexpr char kProduceFailFast = (3 << 3) | 0;
 constexpr char kRecordTopic = (1 << 3) | 2;
 constexpr char kRecordKey = (2 << 3) | 2;
 constexpr char kRecordValue = (3 << 3) | 2;
@@ -87,17 +88,26 @@ char* PutRecord(const RecordView& r, char* p) {
   return p;
 }
 
-size_t SuffixBytes(AckMode ack) {
-  return ack == AckMode::kDelivered ? 0 : IntFieldSize(static_cast<int>(ack));
+// A bool is a one-byte varint.
+constexpr size_t kBoolFieldSize = 2;
+
+size_t SuffixBytes(const ProduceFlags& flags) {
+  size_t size = 0;
+  if (flags.ack != AckMode::kDelivered) {
+    size += IntFieldSize(static_cast<int>(flags.ack));
+  }
+  if (flags.fail_fast) size += kBoolFieldSize;
+  return size;
 }
 
-size_t ProduceBodyBytes(size_t records_bytes, AckMode ack) {
-  return records_bytes + SuffixBytes(ack);
+size_t ProduceBodyBytes(size_t records_bytes, const ProduceFlags& flags) {
+  return records_bytes + SuffixBytes(flags);
 }
 
-size_t RequestBytes(uint64_t id, size_t records_bytes, AckMode ack) {
+size_t RequestBytes(uint64_t id, size_t records_bytes,
+                    const ProduceFlags& flags) {
   return IntFieldSize(static_cast<int64_t>(id)) +
-         BytesFieldSize(ProduceBodyBytes(records_bytes, ack));
+         BytesFieldSize(ProduceBodyBytes(records_bytes, flags));
 }
 
 }  // namespace
@@ -121,25 +131,32 @@ void AppendRecordField(const RecordView& record, std::string* out) {
   PutRecord(record, p);
 }
 
-void AppendProducePrefix(uint64_t id, size_t records_bytes, AckMode ack,
-                         std::string* out) {
-  AppendFrameHeader(static_cast<uint32_t>(RequestBytes(id, records_bytes, ack)),
-                    out);
+void AppendProducePrefix(uint64_t id, size_t records_bytes,
+                         const ProduceFlags& flags, std::string* out) {
+  AppendFrameHeader(
+      static_cast<uint32_t>(RequestBytes(id, records_bytes, flags)), out);
   char buffer[2 * 11];
   char* p = PutInt(kRequestId, static_cast<int64_t>(id), buffer);
   *p++ = kRequestProduce;
-  p = PutVarint(ProduceBodyBytes(records_bytes, ack), p);
+  p = PutVarint(ProduceBodyBytes(records_bytes, flags), p);
   out->append(buffer, p);
 }
 
-void AppendProduceSuffix(AckMode ack, std::string* out) {
-  if (ack == AckMode::kDelivered) return;  // proto3 omits the default value
-  char buffer[11];
-  out->append(buffer, PutInt(kProduceAck, static_cast<int>(ack), buffer));
+// proto3 omits default values: a DELIVERED request without fail_fast has
+// no suffix at all.
+void AppendProduceSuffix(const ProduceFlags& flags, std::string* out) {
+  char buffer[11 + kBoolFieldSize];
+  char* p = buffer;
+  if (flags.ack != AckMode::kDelivered) {
+    p = PutInt(kProduceAck, static_cast<int>(flags.ack), p);
+  }
+  if (flags.fail_fast) p = PutInt(kProduceFailFast, 1, p);
+  if (p != buffer) out->append(buffer, p);
 }
 
-size_t ProduceFrameBytes(uint64_t id, size_t records_bytes, AckMode ack) {
-  return kFrameHeaderBytes + RequestBytes(id, records_bytes, ack);
+size_t ProduceFrameBytes(uint64_t id, size_t records_bytes,
+                         const ProduceFlags& flags) {
+  return kFrameHeaderBytes + RequestBytes(id, records_bytes, flags);
 }
 
 size_t RecordFieldsBytes(std::string_view fields, size_t count) {

@@ -23,13 +23,20 @@ size_t VarintSize(uint64_t value);
 // the Record message.
 void AppendRecordField(const RecordView& record, std::string* out);
 
+// The ProduceRequest fields after the records. Default values take no
+// bytes on the wire (proto3), so the common request ends with its records.
+struct ProduceFlags {
+  AckMode ack = AckMode::kDelivered;
+  bool fail_fast = false;
+};
+
 // Appends the frame header and the start of
-//   Request{id: id, produce: ProduceRequest{<records>, ack: ack}}
+//   Request{id: id, produce: ProduceRequest{<records>, ack, fail_fast}}
 // up to where the records begin. The caller then sends `records_bytes`
 // bytes of AppendRecordField output and the AppendProduceSuffix bytes.
-void AppendProducePrefix(uint64_t id, size_t records_bytes, AckMode ack,
-                         std::string* out);
-void AppendProduceSuffix(AckMode ack, std::string* out);
+void AppendProducePrefix(uint64_t id, size_t records_bytes,
+                         const ProduceFlags& flags, std::string* out);
+void AppendProduceSuffix(const ProduceFlags& flags, std::string* out);
 
 // Bytes taken by the first `count` record fields of `fields` (as written by
 // AppendRecordField), or all of them if it holds fewer: where to cut a
@@ -37,7 +44,8 @@ void AppendProduceSuffix(AckMode ack, std::string* out);
 size_t RecordFieldsBytes(std::string_view fields, size_t count);
 
 // Size of a whole produce frame, header included.
-size_t ProduceFrameBytes(uint64_t id, size_t records_bytes, AckMode ack);
+size_t ProduceFrameBytes(uint64_t id, size_t records_bytes,
+                         const ProduceFlags& flags);
 
 }  // namespace kafka_sidecar::wire
 

@@ -14,13 +14,14 @@
 namespace kafka_sidecar {
 namespace {
 
-v1::Request Decode(const RecordBatch& batch, uint64_t id, AckMode ack) {
+v1::Request Decode(const RecordBatch& batch, uint64_t id,
+                   const wire::ProduceFlags& flags) {
   const std::string_view records = internal::RecordBatchAccess::Encoded(batch);
   std::string frame;
-  wire::AppendProducePrefix(id, records.size(), ack, &frame);
+  wire::AppendProducePrefix(id, records.size(), flags, &frame);
   frame.append(records);
-  wire::AppendProduceSuffix(ack, &frame);
-  EXPECT_EQ(frame.size(), wire::ProduceFrameBytes(id, records.size(), ack));
+  wire::AppendProduceSuffix(flags, &frame);
+  EXPECT_EQ(frame.size(), wire::ProduceFrameBytes(id, records.size(), flags));
   EXPECT_EQ(DecodeFrameLength(frame.data()), frame.size() - kFrameHeaderBytes);
   v1::Request request;
   EXPECT_TRUE(request.ParseFromArray(frame.data() + kFrameHeaderBytes,
@@ -36,7 +37,7 @@ TEST(WireEncoderTest, FullRecordRoundTrips) {
                    .headers = {{"trace", "abc"}, {"null-header", std::nullopt}},
                    .partition = 7,
                    .timestamp_ms = 1700000000123});
-  const v1::Request request = Decode(batch, 42, AckMode::kDelivered);
+  const v1::Request request = Decode(batch, 42, {});
   EXPECT_EQ(request.id(), 42u);
   ASSERT_TRUE(request.has_produce());
   EXPECT_EQ(request.produce().ack(), v1::ACK_MODE_DELIVERED);
@@ -59,7 +60,7 @@ TEST(WireEncoderTest, AbsentAndEmptyAreDistinct) {
   RecordBatch batch;
   batch.Add(Record{.topic = "t"});                          // null, null
   batch.Add(Record{.topic = "t", .key = "", .value = ""});  // empty, empty
-  const v1::Request request = Decode(batch, 1, AckMode::kDelivered);
+  const v1::Request request = Decode(batch, 1, {});
   ASSERT_EQ(request.produce().records_size(), 2);
   const v1::Record& tombstone = request.produce().records(0);
   EXPECT_FALSE(tombstone.has_key());
@@ -75,7 +76,7 @@ TEST(WireEncoderTest, AbsentAndEmptyAreDistinct) {
 TEST(WireEncoderTest, NegativeNumbersUseTenByteVarints) {
   RecordBatch batch;
   batch.Add(Record{.topic = "t", .partition = -1, .timestamp_ms = -5});
-  const v1::Request request = Decode(batch, 1, AckMode::kDelivered);
+  const v1::Request request = Decode(batch, 1, {});
   const v1::Record& r = request.produce().records(0);
   EXPECT_EQ(r.partition(), -1);
   EXPECT_EQ(r.timestamp_ms(), -5);
@@ -87,10 +88,42 @@ TEST(WireEncoderTest, AckModesAndLargeIds) {
     RecordBatch batch;
     batch.Add(RecordView{.topic = "t", .value = "x"});
     const uint64_t id = ~uint64_t{0};
-    const v1::Request request = Decode(batch, id, ack);
+    const v1::Request request = Decode(batch, id, {.ack = ack});
     EXPECT_EQ(request.id(), id);
     EXPECT_EQ(static_cast<int>(request.produce().ack()), static_cast<int>(ack));
+    EXPECT_FALSE(request.produce().fail_fast());
   }
+}
+
+TEST(WireEncoderTest, FailFastRoundTripsWithEveryAckMode) {
+  for (AckMode ack :
+       {AckMode::kDelivered, AckMode::kAccepted, AckMode::kNone}) {
+    for (bool fail_fast : {false, true}) {
+      RecordBatch batch;
+      batch.Add(RecordView{.topic = "t", .value = "x"});
+      const v1::Request request =
+          Decode(batch, 7, {.ack = ack, .fail_fast = fail_fast});
+      EXPECT_EQ(request.id(), 7u);
+      EXPECT_EQ(static_cast<int>(request.produce().ack()),
+                static_cast<int>(ack));
+      EXPECT_EQ(request.produce().fail_fast(), fail_fast);
+      ASSERT_EQ(request.produce().records_size(), 1);
+      EXPECT_EQ(request.produce().records(0).value(), "x");
+    }
+  }
+}
+
+// The hot path: without fail_fast (and with the default ack) the request
+// ends with its records; fail_fast costs one two-byte field.
+TEST(WireEncoderTest, FailFastIsOneFieldAndAbsentWhenFalse) {
+  std::string plain;
+  wire::AppendProduceSuffix({}, &plain);
+  EXPECT_EQ(plain, "");
+  std::string fail_fast;
+  wire::AppendProduceSuffix({.fail_fast = true}, &fail_fast);
+  EXPECT_EQ(fail_fast, std::string("\x18\x01", 2));
+  EXPECT_EQ(wire::ProduceFrameBytes(1, 100, {.fail_fast = true}),
+            wire::ProduceFrameBytes(1, 100, {}) + 2);
 }
 
 TEST(WireEncoderTest, ManyRecordsKeepOrderAndTopics) {
@@ -104,7 +137,7 @@ TEST(WireEncoderTest, ManyRecordsKeepOrderAndTopics) {
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_EQ(runs[0].topic, "a");
   EXPECT_EQ(runs[0].count, 500u);
-  const v1::Request request = Decode(batch, 9, AckMode::kAccepted);
+  const v1::Request request = Decode(batch, 9, {.ack = AckMode::kAccepted});
   ASSERT_EQ(request.produce().records_size(), 1000);
   for (int i = 0; i < 1000; ++i) {
     EXPECT_EQ(request.produce().records(i).value(), std::to_string(i));
@@ -132,12 +165,17 @@ TEST(WireEncoderTest, MatchesGeneratedSerializerByteForByte) {
   h->set_value("1");
   r->set_partition(3);
   expected.mutable_produce()->set_ack(v1::ACK_MODE_ACCEPTED);
-  std::string frame;
   const std::string_view records = internal::RecordBatchAccess::Encoded(batch);
-  wire::AppendProducePrefix(5, records.size(), AckMode::kAccepted, &frame);
-  frame.append(records);
-  wire::AppendProduceSuffix(AckMode::kAccepted, &frame);
-  EXPECT_EQ(frame.substr(kFrameHeaderBytes), expected.SerializeAsString());
+  for (bool fail_fast : {false, true}) {
+    expected.mutable_produce()->set_fail_fast(fail_fast);
+    const wire::ProduceFlags flags{.ack = AckMode::kAccepted,
+                                   .fail_fast = fail_fast};
+    std::string frame;
+    wire::AppendProducePrefix(5, records.size(), flags, &frame);
+    frame.append(records);
+    wire::AppendProduceSuffix(flags, &frame);
+    EXPECT_EQ(frame.substr(kFrameHeaderBytes), expected.SerializeAsString());
+  }
 }
 
 // Cutting a batch at record boundaries: each piece parses back as exactly
@@ -152,9 +190,9 @@ TEST(WireEncoderTest, RecordFieldsBytesCutsAtRecordBoundaries) {
   for (size_t count : {2, 3, 2}) {
     const size_t bytes = wire::RecordFieldsBytes(rest, count);
     std::string frame;
-    wire::AppendProducePrefix(1, bytes, AckMode::kDelivered, &frame);
+    wire::AppendProducePrefix(1, bytes, {}, &frame);
     frame.append(rest.substr(0, bytes));
-    wire::AppendProduceSuffix(AckMode::kDelivered, &frame);
+    wire::AppendProduceSuffix({}, &frame);
     v1::Request request;
     ASSERT_TRUE(request.ParseFromArray(frame.data() + kFrameHeaderBytes,
                                        frame.size() - kFrameHeaderBytes));

@@ -51,6 +51,13 @@ struct ClientOptions {
   std::chrono::milliseconds close_timeout{10000};
   // Shown in the daemon's logs.
   std::string client_name = "kafka-sidecar-cpp";
+  // When the daemon's producer queue is full it normally stops reading the
+  // connection until Kafka frees space, so requests wait (backpressure).
+  // With fail_fast every produce request of this client asks instead that
+  // the records which do not fit fail at once with QUEUE_FULL (retriable,
+  // not persisted) while the rest of the request proceeds: for a caller,
+  // such as a web handler, that must not wait behind a full queue.
+  bool fail_fast = false;
 };
 
 using RecordCallback = std::function<void(Result<RecordMetadata>)>;
