@@ -63,6 +63,10 @@ CLI::App* AddProduce(CLI::App& app, ProduceArgs* args) {
       ->add_option("--connect-timeout", args->connect_timeout_s,
                    "seconds to wait for the daemon")
       ->capture_default_str();
+  produce->add_flag("--fail-fast", o.client.fail_fast,
+                    "when the daemon's producer queue is full, fail the "
+                    "messages that do not fit (QUEUE_FULL, retriable) instead "
+                    "of waiting for space");
   produce->add_flag("--print-acks", o.print_acks,
                     "print each record's partition, offset and timestamp");
   produce
