@@ -29,7 +29,8 @@ std::string Chomp(std::string line) {
 }  // namespace
 
 DaemonProcess::DaemonProcess(std::string socket_path,
-                             std::vector<std::string> extra_args) {
+                             std::vector<std::string> extra_args,
+                             bool embedded_kafka) {
   char dir[] = "/tmp/ks-e2e-XXXXXX";
   dir_ = ::mkdtemp(dir);
   if (socket_path.empty()) socket_path = dir_ + "/sidecar.sock";
@@ -39,8 +40,9 @@ DaemonProcess::DaemonProcess(std::string socket_path,
   if (daemon_path == nullptr || *daemon_path == '\0') {
     daemon_path = KS_DAEMON_PATH;
   }
-  std::vector<std::string> args = {daemon_path, "--dev",       "-s",
-                                   socket_path, "--log-level", "warn"};
+  std::vector<std::string> args = {daemon_path, "-s", socket_path,
+                                   "--log-level", "warn"};
+  if (embedded_kafka) args.push_back("--dev");
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());

@@ -1,6 +1,7 @@
-// A real kafka-sidecard child process (with its embedded --dev Kafka) on a
-// socket in a fresh temp directory, for end-to-end tests. Stopped with
-// SIGTERM (or SIGKILL on request) and reaped by the destructor.
+// A real kafka-sidecard child process (with its embedded --dev Kafka, unless
+// told otherwise) on a socket in a fresh temp directory, for end-to-end
+// tests. Stopped with SIGTERM (or SIGKILL on request) and reaped by the
+// destructor.
 #ifndef KAFKA_SIDECAR_CLIENT_TESTS_DAEMON_PROCESS_H_
 #define KAFKA_SIDECAR_CLIENT_TESTS_DAEMON_PROCESS_H_
 
@@ -14,9 +15,11 @@ namespace kafka_sidecar::testing {
 class DaemonProcess {
  public:
   // Starts the daemon on `socket_path` (a fresh temp path when empty) and
-  // waits for its "serving:" line. Check ok() afterwards.
+  // waits for its "serving:" line. Check ok() afterwards. Without
+  // `embedded_kafka` there is no --dev: `extra_args` name the Kafka (-b).
   explicit DaemonProcess(std::string socket_path = "",
-                         std::vector<std::string> extra_args = {});
+                         std::vector<std::string> extra_args = {},
+                         bool embedded_kafka = true);
   ~DaemonProcess();
   DaemonProcess(const DaemonProcess&) = delete;
   DaemonProcess& operator=(const DaemonProcess&) = delete;
