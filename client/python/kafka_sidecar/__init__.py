@@ -8,8 +8,8 @@
 See README.md next to this package for the asyncio client and errors.
 """
 
-from ._protocol import (DEFAULT_SOCKET_PATH, SOCKET_ENV, DaemonStatus,
-                        Record, RecordMetadata)
+from ._protocol import (DEFAULT_SOCKET_PATH, SOCKET_ENV, BrokerHealth,
+                        DaemonHealth, DaemonStatus, Record, RecordMetadata)
 from .aio import AsyncClient
 from .client import Client
 from .errors import (ClientClosedError, ConnectionLostError,
@@ -22,7 +22,8 @@ from .errors import (ClientClosedError, ConnectionLostError,
 __version__ = "0.1.0"
 
 __all__ = [
-    "AsyncClient", "Client", "DaemonStatus", "Record", "RecordMetadata",
+    "AsyncClient", "Client", "DaemonStatus", "DaemonHealth", "BrokerHealth",
+    "Record", "RecordMetadata",
     "DEFAULT_SOCKET_PATH", "SOCKET_ENV",
     "KafkaSidecarError", "ProduceError", "KafkaError", "InvalidRequestError",
     "FrameTooLargeError", "NotAllowedError", "QueueFullError",

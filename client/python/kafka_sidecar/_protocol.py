@@ -70,6 +70,41 @@ class DaemonStatus:
 
 
 @dataclass(frozen=True)
+class BrokerHealth:
+    """One broker as the daemon's producer sees it."""
+
+    name: str  # "host:port/node id"
+    node_id: int
+    state: str  # librdkafka's: UP, DOWN, CONNECT, AUTH, INIT, ...
+    rtt_avg_us: int
+    rtt_p99_us: int
+
+
+@dataclass(frozen=True)
+class DaemonHealth:
+    """The daemon's answer to a status request: what an operator or a
+    health check asks first. `problems` says why `healthy` is False."""
+
+    ping: DaemonStatus
+    healthy: bool
+    problems: tuple
+    brokers: tuple  # of BrokerHealth
+    queue_messages: int
+    queue_bytes: int
+    records_delivered: int
+    records_failed: int
+    records_accepted: int
+    records_denied: int
+    connections_denied: int
+    delivered_per_second: float
+    failed_per_second: float
+    rate_window_ms: int
+    delivery_errors: dict  # Kafka error name -> count since start
+    stats_age_ms: int
+    shutting_down: bool
+
+
+@dataclass(frozen=True)
 class Record:
     """One record for ``produce_batch`` (a dict with these keys works too)."""
 
@@ -321,6 +356,10 @@ def ping_frame(req_id):
     return frame(pb.Request(id=req_id, ping=pb.PingRequest()))
 
 
+def status_frame(req_id):
+    return frame(pb.Request(id=req_id, status=pb.StatusRequest()))
+
+
 def check_frame_size(data, max_frame_bytes):
     """Refuses locally a request the daemon would answer by disconnecting."""
     size = len(data) - _LEN.size
@@ -369,7 +408,7 @@ def parse_response(payload):
 
 
 # What a pending request expects back.
-ONE, BATCH, PING, HELLO = range(4)
+ONE, BATCH, PING, HELLO, STATUS = range(5)
 
 
 def record_outcome(topic, r):
@@ -415,17 +454,36 @@ def interpret(kind, topics, resp):
         if which != "ping":
             return None, ProtocolError("expected a ping response, got %s"
                                        % which)
-        p = resp.ping
-        return DaemonStatus(p.daemon_version, p.protocol_version,
-                            p.kafka_reachable, p.brokers_up, p.brokers_total,
-                            p.uptime_ms, p.in_flight_records,
-                            p.connections), None
+        return _daemon_status(resp.ping), None
+    if kind == STATUS:
+        if which != "status":
+            return None, ProtocolError("expected a status response, got %s"
+                                       % which)
+        return _daemon_health(resp.status), None
     if kind == HELLO:
         if which != "hello":
             return None, ProtocolError("expected a hello response, got %s"
                                        % which)
         return resp.hello, None
     return None, ProtocolError("unknown request kind %r" % kind)
+
+
+def _daemon_status(p):
+    return DaemonStatus(p.daemon_version, p.protocol_version,
+                        p.kafka_reachable, p.brokers_up, p.brokers_total,
+                        p.uptime_ms, p.in_flight_records, p.connections)
+
+
+def _daemon_health(s):
+    return DaemonHealth(
+        _daemon_status(s.ping), s.healthy, tuple(s.problems),
+        tuple(BrokerHealth(b.name, b.node_id, b.state, b.rtt_avg_us,
+                           b.rtt_p99_us) for b in s.brokers),
+        s.queue_messages, s.queue_bytes, s.records_delivered,
+        s.records_failed, s.records_accepted, s.records_denied,
+        s.connections_denied, s.delivered_per_second, s.failed_per_second,
+        s.rate_window_ms, dict(s.delivery_errors), s.stats_age_ms,
+        s.shutting_down)
 
 
 def default_client_name():

@@ -457,6 +457,13 @@ class AsyncClient:
                             FutureWaiter(wire.PING, None, future))
         return await self._await(conn, future, timeout)
 
+    async def status(self, timeout=10.0):
+        """The daemon's health and figures; see Client.status()."""
+        future = self._bind_loop().create_future()
+        conn = self._submit(wire.status_frame,
+                            FutureWaiter(wire.STATUS, None, future))
+        return await self._await(conn, future, timeout)
+
     # -- lifetime ----------------------------------------------------------
 
     async def flush(self, timeout=None):

@@ -245,6 +245,15 @@ class Client:
         conn = self._submit(wire.ping_frame, waiter)
         return conn.wait_answer(waiter, timeout)
 
+    def status(self, timeout=10.0):
+        """The daemon's health and figures (DaemonHealth): healthy and why
+        not, brokers and their state, producer queue, delivery counts and
+        rates, errors by Kafka name. For health checks and dashboards."""
+        check_not_in_callback()
+        waiter = Latch(wire.STATUS, None)
+        conn = self._submit(wire.status_frame, waiter)
+        return conn.wait_answer(waiter, timeout)
+
     # -- lifetime ----------------------------------------------------------
 
     def flush(self, timeout=None):

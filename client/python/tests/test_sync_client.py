@@ -1,8 +1,11 @@
 """Client (sync) against a real daemon and mock cluster, read back with
 an independent consumer (python3-confluent-kafka)."""
 
+import asyncio
 import threading
 import time
+
+import pytest
 
 import kafka_sidecar as ks
 from kafka_sidecar.testing import read_back, timestamp_matches
@@ -200,3 +203,37 @@ def test_blocking_call_in_callback_raises_instead_of_deadlocking(client,
     client.send(topic, b"outer", on_delivery=on_delivery)
     assert done.wait(30)
     assert len(seen) == 1 and "deadlock" in str(seen[0])
+
+
+def test_status_reports_health_counts_and_brokers(cluster, make_daemon, topic):
+    d = make_daemon(cluster.bootstrap)  # private: counts start at 0
+    with ks.Client(d.socket_path) as c:
+        before = c.status()
+        assert isinstance(before, ks.DaemonHealth)
+        assert before.records_delivered == 0 and before.records_failed == 0
+        for i in range(3):
+            c.produce(topic, b"s%d" % i)
+        with pytest.raises(ks.KafkaError):
+            c.produce(topic, b"nowhere", partition=42)
+        deadline = time.monotonic() + 30
+        s = c.status()
+        while s.stats_age_ms == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)  # librdkafka statistics arrive once a second
+            s = c.status()
+        assert s.healthy, s.problems
+        assert s.ping.kafka_reachable and not s.shutting_down
+        assert (s.records_delivered, s.records_failed) == (3, 1)
+        n_brokers = len(cluster.bootstrap.split(","))
+        assert len(s.brokers) == n_brokers
+        assert all(isinstance(b, ks.BrokerHealth) and b.state
+                   for b in s.brokers)
+        # librdkafka connects only to the brokers it needs (sparse)
+        assert any(b.state == "UP" for b in s.brokers)
+        assert s.ping.brokers_up >= 1
+        assert s.queue_messages == 0
+        assert isinstance(s.delivery_errors, dict)
+
+        async def async_status():
+            async with ks.AsyncClient(d.socket_path) as a:
+                return await a.status()
+        assert asyncio.run(async_status()).records_delivered == 3
