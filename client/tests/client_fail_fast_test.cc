@@ -9,11 +9,8 @@
 #include <sys/wait.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <fstream>
 #include <future>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -119,34 +116,21 @@ TEST_F(ClientFailFastTest, WithoutFailFastTheRequestWaitsUntilShutdown) {
   ExpectFailed(results, kQueueMessages, kRecords, error_code::kShuttingDown);
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ostringstream text;
-  text << std::ifstream(path).rdbuf();
-  return text.str();
-}
-
 TEST_F(ClientFailFastTest, CliFailFastReportsTheRecordsThatDidNotFit) {
-  char dir[] = "/tmp/ks-fail-fast-cli-XXXXXX";
-  ASSERT_NE(::mkdtemp(dir), nullptr);
-  const std::string input_path = std::string(dir) + "/input";
-  const std::string errors_path = std::string(dir) + "/stderr";
-  {
-    std::ofstream input(input_path);
-    for (size_t i = 0; i < kRecords; ++i) input << "line " << i << '\n';
+  std::vector<std::string> lines;
+  for (size_t i = 0; i < kRecords; ++i) {
+    lines.push_back("line " + std::to_string(i));
   }
-  const std::string command = "cat " + input_path +
-                              " | " KS_CLI_PATH
-                              " produce -t fail-fast-cli --ack accepted "
-                              "--fail-fast -s " +
-                              daemon_->socket_path() + " 2>" + errors_path;
-  const int status = std::system(command.c_str());
-  const std::string errors = ReadFile(errors_path);
-  ASSERT_TRUE(WIFEXITED(status)) << errors;
-  EXPECT_NE(WEXITSTATUS(status), 0) << errors;
+  const testing::CliRun run = testing::RunCli(
+      "produce -t fail-fast-cli --ack accepted --fail-fast -s " +
+          daemon_->socket_path(),
+      lines);
+  const std::string& errors = run.errors;
+  ASSERT_TRUE(run.exited) << errors;
+  EXPECT_NE(run.exit_code, 0) << errors;
   EXPECT_NE(errors.find("records 11-20 failed: QUEUE_FULL"), std::string::npos)
       << errors;
   EXPECT_NE(errors.find("20 messages, 10 failed"), std::string::npos) << errors;
-  std::system(("rm -rf " + std::string(dir)).c_str());
 }
 
 }  // namespace

@@ -3,12 +3,8 @@
 // out as several requests, a record too large for any request fails alone,
 // and the CLI delivers every line. Read back with kcat.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -126,41 +122,25 @@ TEST_F(ClientFrameLimitTest, RecordTooLargeForAnyRequestFailsAlone) {
   EXPECT_TRUE(client.Produce(Record{.topic = "frame-huge", .value = "x"}).ok());
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ostringstream text;
-  text << std::ifstream(path).rdbuf();
-  return text.str();
-}
-
 // `kafka-sidecar produce` sends 2000-line batches: here each is several
 // times the frame limit.
 TEST_F(ClientFrameLimitTest, CliDeliversEveryLineOfBatchesOverTheLimit) {
   constexpr size_t kLines = 5000;
-  char dir[] = "/tmp/ks-frame-cli-XXXXXX";
-  ASSERT_NE(::mkdtemp(dir), nullptr);
-  const std::string input_path = std::string(dir) + "/input";
-  const std::string errors_path = std::string(dir) + "/stderr";
+  std::vector<std::string> lines;
   std::vector<std::string> expected;
-  {
-    std::ofstream input(input_path);
-    for (size_t i = 0; i < kLines; ++i) {
-      const std::string line = Value(i, 120);
-      input << line << '\n';
-      expected.push_back(Line(line));
-    }
+  for (size_t i = 0; i < kLines; ++i) {
+    lines.push_back(Value(i, 120));
+    expected.push_back(Line(lines.back()));
   }
   ASSERT_GT(2000 * 120, 3 * kMaxFrameBytes);
-  const std::string command =
-      "cat " + input_path + " | " KS_CLI_PATH " produce -t frame-cli -p 0 -s " +
-      daemon_->socket_path() + " 2>" + errors_path;
-  const int status = std::system(command.c_str());
-  const std::string errors = ReadFile(errors_path);
-  ASSERT_TRUE(WIFEXITED(status)) << errors;
-  EXPECT_EQ(WEXITSTATUS(status), 0) << errors;
+  const testing::CliRun run = testing::RunCli(
+      "produce -t frame-cli -p 0 -s " + daemon_->socket_path(), lines);
+  const std::string& errors = run.errors;
+  ASSERT_TRUE(run.exited) << errors;
+  EXPECT_EQ(run.exit_code, 0) << errors;
   EXPECT_NE(errors.find("5000 messages, 0 failed"), std::string::npos)
       << errors;
   EXPECT_EQ(ReadBack(daemon_->bootstrap(), "frame-cli"), expected);
-  std::system(("rm -rf " + std::string(dir)).c_str());
 }
 
 }  // namespace

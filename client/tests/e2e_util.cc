@@ -1,7 +1,12 @@
 #include "e2e_util.h"
 
+#include <stdlib.h>
+#include <sys/wait.h>
+
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 
 namespace kafka_sidecar::testing {
 
@@ -28,6 +33,29 @@ std::vector<std::string> ReadBack(const std::string& bootstrap,
   }
   if (pipe != nullptr) ::pclose(pipe);
   return lines;
+}
+
+CliRun RunCli(const std::string& args, const std::vector<std::string>& lines) {
+  CliRun run;
+  char dir[] = "/tmp/ks-cli-XXXXXX";
+  if (::mkdtemp(dir) == nullptr) return run;
+  const std::string input_path = std::string(dir) + "/input";
+  const std::string errors_path = std::string(dir) + "/stderr";
+  {
+    std::ofstream input(input_path);
+    for (const std::string& line : lines) input << line << '\n';
+  }
+  // Through a pipe, as a user feeds it.
+  const std::string command =
+      "cat " + input_path + " | " KS_CLI_PATH " " + args + " 2>" + errors_path;
+  const int status = std::system(command.c_str());
+  run.exited = WIFEXITED(status);
+  if (run.exited) run.exit_code = WEXITSTATUS(status);
+  std::ostringstream errors;
+  errors << std::ifstream(errors_path).rdbuf();
+  run.errors = errors.str();
+  std::system(("rm -rf " + std::string(dir)).c_str());
+  return run;
 }
 
 DaemonProcess* SharedDaemonTest::daemon_ = nullptr;

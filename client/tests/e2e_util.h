@@ -22,6 +22,17 @@ ClientOptions TestClientOptions(const std::string& socket_path);
 std::vector<std::string> ReadBack(const std::string& bootstrap,
                                   const std::string& topic);
 
+// What a run of the real `kafka-sidecar` binary left behind.
+struct CliRun {
+  bool exited = false;  // normally, with exit_code
+  int exit_code = -1;
+  std::string errors;  // its stderr
+};
+
+// Runs `kafka-sidecar <args>` (args as a shell word list) with `lines`
+// piped to its stdin, one per line.
+CliRun RunCli(const std::string& args, const std::vector<std::string>& lines);
+
 // A suite sharing one daemon: a suite that needs daemon flags defines its
 // own SetUpTestSuite() calling StartDaemon(flags). Suites run one at a time,
 // so one pointer serves them all.
