@@ -373,9 +373,8 @@ class Connection:
                 return
 
     def _dispatch(self, resp):
-        death = connection_error(resp)
-        if death is not None:
-            self.death = death
+        if resp.id == 0:  # about the connection itself: it closes next
+            self.death = connection_error(resp)
             return
         with self.lock:
             waiter = self.pending.pop(resp.id, None)

@@ -126,9 +126,7 @@ class HelloWaiter:
 def connection_error(resp):
     """For an answer with id 0 (the daemon's verdict on the connection
     itself, e.g. a frame too large, sent before it closes): logs it and
-    returns its text. None for an answer to a request."""
-    if resp.id != 0:
-        return None
+    returns its text."""
     err = ProduceError.from_pb(resp.error)
     log.error("kafka_sidecar: daemon reported: %s", err)
     return str(err)

@@ -191,9 +191,8 @@ class _Connection(asyncio.Protocol):
         self.transport.close()
 
     def _dispatch(self, resp):
-        death = connection_error(resp)
-        if death is not None:
-            self.death = death
+        if resp.id == 0:  # about the connection itself: it closes next
+            self.death = connection_error(resp)
             return
         waiter = self.pending.pop(resp.id, None)
         if waiter is None:
